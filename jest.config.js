@@ -1,0 +1,26 @@
+// `npm test` runs every test on SQLite; with TEST_DATABASE_URL (a PostgreSQL URL) it runs the
+// same tests on PostgreSQL too, as a second project. Each test file gets a fresh database.
+const project = (provider) => ({
+  displayName: provider,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // Prisma's WASM schema engine ships its glue as an ES module; Jest's CommonJS needs it compiled.
+    'schema_engine_bg\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@prisma/schema-engine-wasm/)'],
+  globals: { MODELGATE_TEST_PROVIDER: provider },
+  // Pure domain tests do not touch a database: run them once.
+  ...(provider === 'postgres' ? { testPathIgnorePatterns: ['/src/domain/', '/node_modules/'] } : {}),
+});
+
+const postgres = /^postgres(ql)?:\/\//.test(process.env.TEST_DATABASE_URL ?? '');
+
+module.exports = {
+  projects: postgres ? [project('sqlite'), project('postgres')] : [project('sqlite')],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  maxWorkers: 2,
+  testTimeout: 60_000,
+};

@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import { PrismaClient as PostgresClient } from './generated/postgres/client';
+
+/** Both generated clients share the models; repositories are written against one type. */
+export type Db = SqliteClient;
+/** A Prisma client or the transaction client handed to `$transaction(fn)`. */
+export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+export type Provider = 'sqlite' | 'postgres';
+
+/** Counts SQL statements, in total and for the request whose async context runs them. */
+export class StatementCounter {
+  total = 0;
+  private readonly scope = new AsyncLocalStorage<{ count: number }>();
+
+  record(): void {
+    this.total += 1;
+    const current = this.scope.getStore();
+    if (current) current.count += 1;
+  }
+
+  /** Runs fn with its own count; `counted.count` is read when the request ends. */
+  run<T>(counted: { count: number }, fn: () => T): T {
+    return this.scope.run(counted, fn);
+  }
+}
+
+export interface Database {
+  prisma: Db;
+  provider: Provider;
+  statements: StatementCounter;
+  close(): Promise<void>;
+}
+
+export function providerOf(url: string): Provider {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+/** The path of a `file:` URL (relative to the working directory); its folder is created. */
+export function sqlitePath(url: string): string {
+  const file = url.replace(/^file:/, '');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  return file;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  /** PostgreSQL pool size per gateway process. */
+  poolSize?: number;
+}
+
+export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
+  const provider = providerOf(url);
+  const statements = new StatementCounter();
+  const log: [{ emit: 'event'; level: 'query' }] = [{ emit: 'event', level: 'query' }];
+  // Interactive transactions wait for row locks under concurrent approvals: allow for that.
+  const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
+  let prisma: Db;
+  if (provider === 'postgres') {
+    const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+    prisma = new PostgresClient({ adapter, log, transactionOptions }) as unknown as Db;
+  } else {
+    const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url) });
+    prisma = new SqliteClient({ adapter, log, transactionOptions });
+  }
+  (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
+  return { prisma, provider, statements, close: () => prisma.$disconnect() };
+}

@@ -1,0 +1,102 @@
+import { badInput } from '../domain/errors';
+import type { Direction, Page, PageRequest, SortKey } from '../domain/paging';
+
+/**
+ * Keyset (seek) pagination: a cursor holds the sort values of the last row read, so rows
+ * inserted or deleted elsewhere never shift the next page. The cursor also names what it
+ * pages and in which order: a cursor from another list or order is refused.
+ */
+type Value = string | number;
+type Row = { id: number } & Record<string, unknown>;
+
+function toValue(v: unknown): Value {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string' || typeof v === 'number') return v;
+  throw new Error(`unsupported sort value ${String(v)}`);
+}
+
+function signature(kind: string, keys: SortKey[]): string {
+  return [kind, ...keys.map((k) => `${k.field}:${k.direction}`)].join('|');
+}
+
+export function encodeCursor(kind: string, keys: SortKey[], row: Row): string {
+  const values = [...keys.map((k) => toValue(row[k.field])), row.id];
+  return Buffer.from(JSON.stringify({ s: signature(kind, keys), v: values })).toString('base64url');
+}
+
+function decodeCursor(kind: string, keys: SortKey[], cursor: string, dateFields: ReadonlySet<string>): unknown[] {
+  let parsed: { s?: unknown; v?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badInput('after is not a valid cursor', { field: 'after' });
+  }
+  const values = parsed?.v;
+  if (parsed?.s !== signature(kind, keys) || !Array.isArray(values) || values.length !== keys.length + 1) {
+    throw badInput('after is a cursor of another list or order', { field: 'after' });
+  }
+  const fields = [...keys.map((k) => k.field), 'id'];
+  return values.map((v, i) => {
+    const field = fields[i];
+    if (dateFields.has(field)) {
+      const date = typeof v === 'string' ? new Date(v) : new Date(NaN);
+      if (Number.isNaN(date.getTime())) throw badInput('after is not a valid cursor', { field: 'after' });
+      return date;
+    }
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
+      throw badInput('after is not a valid cursor', { field: 'after' });
+    }
+    return v;
+  });
+}
+
+/** Sort keys with the id tie-breaker, in Prisma's orderBy shape. */
+export function orderBy(keys: SortKey[]): Record<string, Direction>[] {
+  const last = keys.length ? keys[keys.length - 1].direction : 'asc';
+  return [...keys.map((k) => ({ [k.field]: k.direction })), { id: last }];
+}
+
+/** Rows strictly after the cursor: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... */
+function afterWhere(keys: SortKey[], values: unknown[]): Record<string, unknown> {
+  const all: SortKey[] = [...keys, { field: 'id', direction: keys.length ? keys[keys.length - 1].direction : 'asc' }];
+  return {
+    OR: all.map((key, i) => {
+      const clause: Record<string, unknown> = {};
+      for (let j = 0; j < i; j++) clause[all[j].field] = values[j];
+      clause[key.field] = { [key.direction === 'asc' ? 'gt' : 'lt']: values[i] };
+      return clause;
+    }),
+  };
+}
+
+export interface KeysetQuery {
+  /** Names what is paged, e.g. `RegisteredModel` or `ModelVersion@model:12`. */
+  kind: string;
+  keys: SortKey[];
+  /** Fields holding dates, decoded from cursors as Date. */
+  dateFields?: ReadonlySet<string>;
+}
+
+/** The Prisma `where`, `orderBy` and `take` of one page (one row more, to see if another follows). */
+export function pageArgs(q: KeysetQuery, page: PageRequest, where: Record<string, unknown>) {
+  const after = page.after != null ? decodeCursor(q.kind, q.keys, page.after, q.dateFields ?? new Set()) : null;
+  return {
+    where: after ? { AND: [where, afterWhere(q.keys, after)] } : where,
+    orderBy: orderBy(q.keys),
+    take: page.first + 1,
+  };
+}
+
+export function toPage<T extends Row>(q: KeysetQuery, page: PageRequest, fetched: T[]): Page<T> {
+  return {
+    rows: fetched.slice(0, page.first),
+    hasNextPage: fetched.length > page.first,
+    hasPreviousPage: page.after != null,
+    cursor: (row) => encodeCursor(q.kind, q.keys, row),
+  };
+}
+
+/** Validates a cursor without fetching: used where paging happens in memory. */
+export function cursorValues(q: KeysetQuery, after: string): unknown[] {
+  return decodeCursor(q.kind, q.keys, after, q.dateFields ?? new Set());
+}

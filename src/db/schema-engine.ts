@@ -1,0 +1,95 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SchemaEngine, MigrationList } from '@prisma/schema-engine-wasm';
+import { providerOf, sqlitePath, type Provider } from './client';
+import { migrationsDir, modelsFile } from './paths';
+
+/**
+ * Prisma's schema engine compiled to WASM: migrations without the native engine binary that
+ * the CLI would download. Instantiated by hand so that Node 20 needs no WASM-modules flag.
+ */
+type WasmGlobal = { WebAssembly: { instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: object } }> } };
+
+let engineModule: Promise<typeof import('@prisma/schema-engine-wasm')> | undefined;
+function loadEngineModule() {
+  engineModule ??= (async () => {
+    // require() of this ES module works on Node >= 20.19 (Jest compiles it: see jest.config.js).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bg = require('@prisma/schema-engine-wasm/schema_engine_bg');
+    const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
+    const { instance } = await (globalThis as unknown as WasmGlobal).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': bg });
+    bg.__wbg_set_wasm(instance.exports);
+    (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
+    return bg;
+  })();
+  return engineModule;
+}
+
+export const noFilters = { externalTables: [], externalEnums: [] };
+
+/** The full schema (generator, datasource and models) for one provider. */
+export function renderSchema(provider: Provider, models = readFileSync(modelsFile, 'utf8')): string {
+  const datasource = provider === 'postgres' ? 'postgresql' : 'sqlite';
+  return `datasource db {\n  provider = "${datasource}"\n}\n\n${models}`;
+}
+
+export function schemaFiles(provider: Provider, models?: string) {
+  return { files: [{ path: 'schema.prisma', content: renderSchema(provider, models) }] };
+}
+
+type Connection = { dispose(): Promise<void> };
+
+export interface OpenEngine {
+  engine: SchemaEngine;
+  provider: Provider;
+  /** Frees the engine and closes its connections (an open SQLite handle would block writers). */
+  close(): Promise<void>;
+}
+
+/** Opens the schema engine on a database URL (SQLite file or PostgreSQL). */
+export async function openSchemaEngine(url: string): Promise<OpenEngine> {
+  const { SchemaEngine } = await loadEngineModule();
+  const provider = providerOf(url);
+  const factory = provider === 'postgres'
+    ? new PrismaPg({ connectionString: url, max: 2 })
+    : new PrismaBetterSqlite3({ url: sqlitePath(url) });
+  const connections: Connection[] = [];
+  const track = <T extends Connection>(c: T) => (connections.push(c), c);
+  const tracked = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => track(await factory.connect()),
+    connectToShadowDb: async () => track(await factory.connectToShadowDb()),
+  };
+  const adapter = bindMigrationAwareSqlAdapterFactory(tracked as never);
+  const engine = await SchemaEngine.new({ datamodels: [['schema.prisma', renderSchema(provider)]] }, () => {}, adapter);
+  return {
+    engine,
+    provider,
+    async close() {
+      engine.free();
+      await Promise.all(connections.map((c) => c.dispose()));
+    },
+  };
+}
+
+/** The committed migration folders of one provider, in the shape the engine reads. */
+export function migrationList(provider: Provider): MigrationList {
+  const baseDir = migrationsDir(provider);
+  const lockPath = join(baseDir, 'migration_lock.toml');
+  const dirs = existsSync(baseDir)
+    ? readdirSync(baseDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    : [];
+  return {
+    baseDir,
+    lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null },
+    shadowDbInitScript: '',
+    migrationDirectories: dirs.map((path) => ({
+      path,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok' as const, value: readFileSync(join(baseDir, path, 'migration.sql'), 'utf8') } },
+    })),
+  };
+}

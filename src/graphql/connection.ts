@@ -1,0 +1,41 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { Page } from '../domain/paging';
+import { PageInfo } from './types/common.type';
+
+/** The value a connection field resolves to; `totalCount` runs only when it is asked for. */
+export interface ConnectionValue<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: () => Promise<number> | number;
+}
+
+export function toConnection<T>(page: Page<T>, totalCount: () => Promise<number> | number): ConnectionValue<T> {
+  const edges = page.rows.map((node) => ({ cursor: page.cursor(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+/** Relay connection and edge types for one node type, named `<Node>Connection` and `<Node>Edge`. */
+export function Connection<T extends object>(node: ClassType<T>) {
+  @ObjectType(`${node.name}Edge`)
+  class Edge {
+    @Field() cursor!: string;
+    @Field(() => node) node!: T;
+  }
+
+  @ObjectType(`${node.name}Connection`)
+  class ConnectionType {
+    @Field(() => [Edge]) edges!: Edge[];
+    @Field(() => PageInfo) pageInfo!: PageInfo;
+    @Field(() => Int) totalCount!: number;
+  }
+  return ConnectionType;
+}

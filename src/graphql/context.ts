@@ -1,0 +1,15 @@
+import type { Database } from '../db/client';
+import type { Principal } from '../domain/roles';
+import type { Services } from '../services';
+import type { Loaders } from './loaders';
+
+export interface Context {
+  requestId: string;
+  /** null: no token and anonymous reads are off. */
+  principal: Principal | null;
+  db: Database;
+  services: Services;
+  loaders: Loaders;
+  /** SQL statements this request ran so far. */
+  statements: { count: number };
+}

@@ -1,0 +1,12 @@
+import type { Tx } from '../../db/client';
+import type { LoaderOptions } from './loader';
+import { registryLoaders } from './registry.loader';
+
+/** Built fresh for every request, so a response never reads another request's cache. */
+export function createLoaders(db: Tx, options: LoaderOptions) {
+  return {
+    ...registryLoaders(db, options),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

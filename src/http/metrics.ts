@@ -1,0 +1,46 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StatementCounter } from '../db/client';
+
+const OPERATION = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_OPERATIONS = 200;
+
+/** Prometheus metrics of one gateway; operation labels are bounded so clients cannot flood them. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly operations = new Set<string>();
+  private readonly requests: Counter<'operation' | 'outcome'>;
+  private readonly duration: Histogram<'operation'>;
+  private readonly statementsPerRequest: Histogram<'operation'>;
+
+  constructor(statements: StatementCounter) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'modelgate_' });
+    this.requests = new Counter({ name: 'modelgate_graphql_requests_total', help: 'GraphQL requests by operation and outcome (ok or error)', labelNames: ['operation', 'outcome'], registers: [this.registry] });
+    this.duration = new Histogram({ name: 'modelgate_graphql_request_duration_seconds', help: 'GraphQL request duration by operation', labelNames: ['operation'], registers: [this.registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+    this.statementsPerRequest = new Histogram({ name: 'modelgate_db_statements_per_request', help: 'SQL statements run by one GraphQL request', labelNames: ['operation'], registers: [this.registry], buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
+    let reported = 0;
+    new Counter({
+      name: 'modelgate_db_statements_total',
+      help: 'SQL statements run by this process',
+      registers: [this.registry],
+      collect() {
+        this.inc(statements.total - reported);
+        reported = statements.total;
+      },
+    });
+  }
+
+  operationLabel(name: string | null | undefined): string {
+    if (!name || !OPERATION.test(name)) return 'anonymous';
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= MAX_OPERATIONS) return 'other';
+    this.operations.add(name);
+    return name;
+  }
+
+  observe(operation: string | null | undefined, ok: boolean, seconds: number, statements: number): void {
+    const label = this.operationLabel(operation);
+    this.requests.inc({ operation: label, outcome: ok ? 'ok' : 'error' });
+    this.duration.observe({ operation: label }, seconds);
+    this.statementsPerRequest.observe({ operation: label }, statements);
+  }
+}

@@ -1,0 +1,11 @@
+import type { Database } from '../db/client';
+import { RegistryService } from './registry.service';
+
+/** One instance of each use-case family per gateway; they hold no per-request state. */
+export function createServices(db: Database) {
+  return {
+    registry: new RegistryService(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
