@@ -1,4 +1,4 @@
-import { CreateModelDocument, GetModelDocument, GetNodeDocument } from './__generated__/graphql';
+import { CreateModelDocument, CreateVersionDocument, GetModelDocument, GetNodeDocument } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
 import { Role } from '../src/domain/roles';
 
@@ -38,5 +38,19 @@ describe('the first slice, from HTTP to the database and back', () => {
     expect(codes(bad)).toEqual(['UNAUTHENTICATED']);
     const viewer = await api.token('viewer', [Role.VIEWER]);
     expect(codes(await api.gql(CreateModelDocument, { input: { name: 'v' } }, { token: viewer }))).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('model versions', () => {
+  it('numbers versions per model from 1', async () => {
+    await api.data(CreateModelDocument, { input: { name: 'ranker' } });
+    const first = await api.data(CreateVersionDocument, { input: { name: 'ranker', source: 's3://b/ranker/1' } });
+    const second = await api.data(CreateVersionDocument, { input: { name: 'ranker', source: 's3://b/ranker/2', runId: 'r2' } });
+    expect(first.createModelVersion.modelVersion).toMatchObject({ version: 1, stage: 'NONE', status: 'READY', model: { name: 'ranker' } });
+    expect(second.createModelVersion.modelVersion).toMatchObject({ version: 2, runId: 'r2' });
+  });
+
+  it('refuses a version of a model that does not exist with NOT_FOUND', async () => {
+    expect(codes(await api.gql(CreateVersionDocument, { input: { name: 'ghost', source: 's3://x' } }))).toEqual(['NOT_FOUND']);
   });
 });

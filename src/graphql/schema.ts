@@ -4,12 +4,14 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
+import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { RegisteredModelResolver } from './resolvers/registered-model.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
   RegisteredModelResolver,
+  ModelVersionResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -45,7 +45,7 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}):
     DATABASE_URL: database.url,
     LOG_LEVEL: 'silent',
     BOOTSTRAP_ADMIN_TOKEN: adminToken,
-    DB_POOL_SIZE: '10',
+    DB_POOL_SIZE: '5',
     ...overrides,
   });
   await migrate(config.databaseUrl);

@@ -9,6 +9,7 @@ type NodeFetcher = (ctx: Context, id: number) => Promise<object | null>;
 /** How `node(id)` finds each type; a capability registers its types here. */
 export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   RegisteredModel: (ctx, id) => ctx.loaders.modelById.load(id),
+  ModelVersion: (ctx, id) => ctx.loaders.versionById.load(id),
 };
 
 @Resolver()
