@@ -20,12 +20,30 @@ function loadEngineModule() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bg = require('@prisma/schema-engine-wasm/schema_engine_bg');
     const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
-    const { instance } = await (globalThis as unknown as WasmGlobal).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': bg });
+    const { instance } = await (globalThis as unknown as WasmGlobal).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': withUnrefTimers(bg) });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
     return bg;
   })();
   return engineModule;
+}
+
+/**
+ * The engine arms a 10 s timer per PostgreSQL operation and never clears it (its glue imports no
+ * clearTimeout), which would hold a finished process (a test worker, a CLI) open for 10 s.
+ * Its timers guard the engine's own futures, so unref'd ones change nothing while work runs.
+ */
+function withUnrefTimers(bg: Record<string, unknown>): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...bg };
+  for (const [name, fn] of Object.entries(bg)) {
+    if (!name.startsWith('__wbg_setTimeout_') || typeof fn !== 'function') continue;
+    imports[name] = (...args: unknown[]) => {
+      const timer = fn(...args) as { unref?: () => void } | undefined;
+      timer?.unref?.();
+      return timer;
+    };
+  }
+  return imports;
 }
 
 export const noFilters = { externalTables: [], externalEnums: [] };
