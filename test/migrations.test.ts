@@ -1,0 +1,109 @@
+import 'reflect-metadata';
+import { createHash } from 'node:crypto';
+import { loadConfig } from '../src/config';
+import { createDatabase, providerOf, type Database } from '../src/db/client';
+import { migrate } from '../src/db/migrate';
+import { recordAudit } from '../src/db/repositories/audit.repository';
+import { migrationList, noFilters, openSchemaEngine, schemaFiles } from '../src/db/schema-engine';
+import { createGateway, type Gateway } from '../src/http/app';
+import { createLogger } from '../src/http/logger';
+import { freshDatabase, type TestDatabase } from './support/databases';
+
+// Stories about the database's shape: the committed migrations, and nothing else, make it.
+let database: TestDatabase;
+let db: Database | undefined;
+beforeAll(async () => { database = await freshDatabase(); });
+afterAll(async () => {
+  await db?.close();
+  await database.drop();
+});
+
+const committed = () => migrationList(providerOf(database.url)).migrationDirectories;
+
+describe('migrations on a fresh database', () => {
+  it('answers /readyz with 503 until the migrations are applied', async () => {
+    const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', DB_POOL_SIZE: '2' });
+    const unmigrated = createDatabase({ url: database.url, poolSize: 2 });
+    let gateway: Gateway | undefined;
+    try {
+      gateway = await createGateway(config, unmigrated, createLogger('silent'));
+      const port = await gateway.listen(0, '127.0.0.1');
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: expect.any(String) });
+    } finally {
+      if (gateway) await gateway.stop();
+      else await unmigrated.close();
+    }
+  });
+
+  it('applies every committed migration and records it in _prisma_migrations', async () => {
+    const names = committed().map((m) => m.path);
+    expect(names.length).toBeGreaterThan(0);
+    expect(await migrate(database.url)).toEqual(names);
+
+    db = createDatabase({ url: database.url, poolSize: 2 });
+    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[]>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name',
+    );
+    // The checksums `prisma migrate deploy` writes (SHA-256 of migration.sql), so the CLI agrees.
+    const expected = committed().map((m) => ({
+      migration_name: m.path,
+      checksum: createHash('sha256').update((m.migrationFile.content as { value: string }).value).digest('hex'),
+    }));
+    expect(rows.map(({ migration_name, checksum }) => ({ migration_name, checksum }))).toEqual(expected);
+    for (const row of rows) {
+      expect(row.finished_at).not.toBeNull();
+      expect(row.rolled_back_at).toBeNull();
+    }
+  });
+
+  it('applies nothing the second time', async () => {
+    expect(await migrate(database.url)).toEqual([]);
+    const [{ n }] = await db!.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
+    expect(Number(n)).toBe(committed().length);
+  });
+
+  it('has no drift: pushing prisma/models.prisma onto the migrated database changes nothing', async () => {
+    const { engine, provider, close } = await openSchemaEngine(database.url);
+    try {
+      const pushed = await engine.schemaPush({ schema: schemaFiles(provider), force: false, filters: noFilters });
+      if (pushed.executedSteps !== 0 || pushed.unexecutable.length || pushed.warnings.length) {
+        throw new Error(
+          'The committed migrations do not produce prisma/models.prisma: run `npm run db:migration -- short_name` and commit it. ' +
+          JSON.stringify(pushed),
+        );
+      }
+      expect(pushed.executedSteps).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+/**
+ * The trigger's own message: PostgreSQL puts it in the error; on SQLite Prisma files a trigger's
+ * RAISE(ABORT) under "foreign key constraint" and keeps the message in the driver's cause.
+ */
+async function refusedAsAppendOnly(write: Promise<unknown>): Promise<void> {
+  const error = await write.then(() => null, (e: unknown) => e as { message: string; meta?: unknown });
+  expect(error).not.toBeNull();
+  expect(`${error!.message} ${JSON.stringify(error!.meta ?? {})}`).toContain('audit events are append-only');
+}
+
+describe('the audit trail', () => {
+  it('is append-only in the database itself: UPDATE and DELETE of an AuditEvent fail', async () => {
+    const prisma = db!.prisma;
+    await prisma.$transaction((tx) => recordAudit(tx, { action: 'MODEL_CREATED', actor: 'alice', modelName: 'm', details: { a: 1 } }));
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { actor: 'alice' } });
+
+    await refusedAsAppendOnly(prisma.auditEvent.update({ where: { id: event.id }, data: { actor: 'mallory' } }));
+    await refusedAsAppendOnly(prisma.auditEvent.delete({ where: { id: event.id } }));
+    await refusedAsAppendOnly(prisma.auditEvent.deleteMany({}));
+    await refusedAsAppendOnly(prisma.$executeRawUnsafe(`UPDATE "AuditEvent" SET "details" = '{}' WHERE "id" = ${event.id}`));
+    await refusedAsAppendOnly(prisma.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE "id" = ${event.id}`));
+
+    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).toEqual(event);
+    expect(await prisma.auditEvent.count()).toBe(1);
+  });
+});
