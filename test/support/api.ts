@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { print, type ExecutionResult } from 'graphql';
+import type { Logger } from 'pino';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { loadConfig, type Config } from '../../src/config';
 import { createDatabase, type Database } from '../../src/db/client';
@@ -38,7 +39,12 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(overrides: Partial<Record<string, string>> = {}): Promise<TestApi> {
+export interface StartOptions {
+  /** The gateway's logger (e.g. createLogger('trace', stream) to read its logs); silent by default. */
+  logger?: Logger;
+}
+
+export async function startApi(overrides: Partial<Record<string, string>> = {}, options: StartOptions = {}): Promise<TestApi> {
   const database: TestDatabase = await freshDatabase();
   const adminToken = newToken();
   const config: Readonly<Config> = loadConfig({
@@ -51,7 +57,7 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}):
   await migrate(config.databaseUrl);
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
   await bootstrapAdmin(db, adminToken);
-  const gateway = await createGateway(config, db, createLogger('silent'));
+  const gateway = await createGateway(config, db, options.logger ?? createLogger('silent'));
   const port = await gateway.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
 
