@@ -28,3 +28,29 @@ export async function insertApiKey(db: Tx, name: string, roles: Role[], token: s
   });
   return toPrincipal(row);
 }
+
+export type ApiKeyRow = Awaited<ReturnType<Tx['apiKey']['findUniqueOrThrow']>>;
+
+export function findApiKeyByName(db: Tx, name: string): Promise<ApiKeyRow | null> {
+  return db.apiKey.findUnique({ where: { name } });
+}
+
+/** Active keys by id (for `node`); a revoked key's principal no longer resolves. */
+export function findActiveApiKeysByIds(db: Tx, ids: readonly number[]): Promise<ApiKeyRow[]> {
+  return db.apiKey.findMany({ where: { id: { in: [...ids] }, revokedAt: null } });
+}
+
+/**
+ * Locks every active ADMIN key row (a no-op UPDATE) and counts them. Two admins revoking each
+ * other at once then serialize: under PostgreSQL the second waits for the first to commit and
+ * re-evaluates its WHERE, so it no longer counts the key just revoked. Roles are stored
+ * comma-separated; no other role name contains "ADMIN".
+ */
+export async function lockActiveAdmins(tx: Tx): Promise<number> {
+  const { count } = await tx.apiKey.updateMany({ where: { revokedAt: null, roles: { contains: 'ADMIN' } }, data: { revokedAt: null } });
+  return count;
+}
+
+export async function revokeApiKeyRow(tx: Tx, id: number, at: Date): Promise<void> {
+  await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+}

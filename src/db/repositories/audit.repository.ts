@@ -20,3 +20,40 @@ export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<voi
     })),
   });
 }
+
+export type AuditRow = Awaited<ReturnType<Tx['auditEvent']['findUniqueOrThrow']>>;
+
+export interface AuditFilter {
+  modelName?: string | null;
+  actions?: readonly string[] | null;
+  actor?: string | null;
+  /** Inclusive. */
+  since?: Date | null;
+  /** Exclusive. */
+  until?: Date | null;
+}
+
+export function auditWhere(filter: AuditFilter) {
+  const at = {
+    ...(filter.since ? { gte: filter.since } : {}),
+    ...(filter.until ? { lt: filter.until } : {}),
+  };
+  return {
+    ...(filter.modelName != null ? { modelName: filter.modelName } : {}),
+    ...(filter.actions?.length ? { action: { in: [...filter.actions] } } : {}),
+    ...(filter.actor != null ? { actor: filter.actor } : {}),
+    ...(Object.keys(at).length ? { at } : {}),
+  };
+}
+
+export function findAuditEvents(db: Tx, args: { where: object; orderBy: object[]; take: number }): Promise<AuditRow[]> {
+  return db.auditEvent.findMany(args);
+}
+
+export function countAuditEvents(db: Tx, where: object): Promise<number> {
+  return db.auditEvent.count({ where });
+}
+
+export function findAuditEventsByIds(db: Tx, ids: readonly number[]): Promise<AuditRow[]> {
+  return db.auditEvent.findMany({ where: { id: { in: [...ids] } } });
+}

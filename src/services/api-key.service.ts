@@ -1,0 +1,47 @@
+import type { Database } from '../db/client';
+import { findApiKeyByName, insertApiKey, lockActiveAdmins, newToken, revokeApiKeyRow, toPrincipal } from '../db/repositories/api-key.repository';
+import { recordAudit } from '../db/repositories/audit.repository';
+import { decideRevoke, validateKeyName, validateRoles } from '../domain/api-keys';
+import { notFound } from '../domain/errors';
+import { hasRole, Role, type Principal } from '../domain/roles';
+import { uniquely } from './errors';
+
+/**
+ * API keys: a new key's token is returned once and only its hash is stored. The token never
+ * enters an audit event, an error message or a log line; audit details name the key instead.
+ */
+export class ApiKeyService {
+  constructor(private readonly db: Database) {}
+
+  async create(actor: { name: string }, input: { name: string; roles: Role[] }): Promise<{ principal: Principal; token: string }> {
+    const name = validateKeyName(input.name);
+    const roles = validateRoles(input.roles);
+    const token = newToken();
+    const principal = await uniquely(() => this.db.prisma.$transaction(async (tx) => {
+      const created = await insertApiKey(tx, name, roles, token, actor.name);
+      await recordAudit(tx, { action: 'API_KEY_CREATED', actor: actor.name, details: { name, roles } });
+      return created;
+    }), `An API key named "${name}" exists already`);
+    return { principal, token };
+  }
+
+  /**
+   * Revokes a key by name: its token is refused from the next request on. Revoking a key that
+   * is revoked already changes nothing (and records nothing). The last active ADMIN key cannot
+   * be revoked (CONFLICT), so the registry never loses its administrator.
+   */
+  async revoke(actor: { name: string }, name: string): Promise<string> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const key = await findApiKeyByName(tx, name);
+      if (!key) throw notFound(`No API key named "${name}"`);
+      if (key.revokedAt) return key.name;
+      const activeAdmins = await lockActiveAdmins(tx);
+      const current = await findApiKeyByName(tx, name);
+      if (!current || current.revokedAt) return key.name;
+      decideRevoke({ revokingAdmin: hasRole(toPrincipal(current), Role.ADMIN), activeAdmins });
+      await revokeApiKeyRow(tx, current.id, new Date());
+      await recordAudit(tx, { action: 'API_KEY_REVOKED', actor: actor.name, details: { name: current.name, roles: toPrincipal(current).roles } });
+      return current.name;
+    });
+  }
+}
