@@ -45,12 +45,7 @@ export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: n
           if (depth > maxDepth) {
             throw limitError(`Query depth ${depth} exceeds the maximum query depth of ${maxDepth}`, 'MAX_QUERY_DEPTH', maxDepth, depth);
           }
-          const cost = getComplexity({
-            schema,
-            query: documentOf(document, operation),
-            variables: request.variables ?? {},
-            estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          const cost = costOf(schema, documentOf(document, operation), request.variables ?? {});
           if (cost > maxCost) {
             throw limitError(`Query cost ${cost} exceeds the maximum query cost of ${maxCost}`, 'MAX_QUERY_COST', maxCost, cost);
           }
@@ -58,6 +53,19 @@ export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: n
       };
     },
   };
+}
+
+/**
+ * The cost needs the variables, so it coerces them before graphql-js would: a variable of the
+ * wrong type (or a Float that is not finite) is the caller's error, BAD_USER_INPUT, not a 500.
+ */
+function costOf(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown>): number {
+  try {
+    return getComplexity({ schema, query, variables, estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })] });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  }
 }
 
 function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {

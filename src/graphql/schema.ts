@@ -6,12 +6,14 @@ import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { RegisteredModelResolver } from './resolvers/registered-model.resolver';
+import { ModelAliasResolver } from './resolvers/model-alias.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
   RegisteredModelResolver,
   ModelVersionResolver,
+  ModelAliasResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

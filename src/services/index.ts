@@ -1,5 +1,8 @@
 import type { Database } from '../db/client';
+import { AliasService } from './alias.service';
+import { ModelService } from './model.service';
 import { RegistryService } from './registry.service';
+import { VersionService } from './version.service';
 import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
 
@@ -7,6 +10,9 @@ import { ApiKeyService } from './api-key.service';
 export function createServices(db: Database) {
   return {
     registry: new RegistryService(db),
+    models: new ModelService(db),
+    versions: new VersionService(db),
+    aliases: new AliasService(db),
     governance: new GovernanceService(db),
     apiKeys: new ApiKeyService(db),
   };

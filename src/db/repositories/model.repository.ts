@@ -1,4 +1,5 @@
 import type { Tx } from '../client';
+import { nameSearchKey } from './search.repository';
 
 export type ModelRow = Awaited<ReturnType<Tx['registeredModel']['findUniqueOrThrow']>>;
 
@@ -10,6 +11,29 @@ export function findModelsByIds(db: Tx, ids: readonly number[]): Promise<ModelRo
   return db.registeredModel.findMany({ where: { id: { in: [...ids] } } });
 }
 
-export function findModelTags(db: Tx, modelIds: readonly number[]) {
-  return db.modelTag.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ modelId: 'asc' }, { key: 'asc' }] });
+export function insertModel(tx: Tx, data: { name: string; description: string | null; createdBy: string }): Promise<ModelRow> {
+  return tx.registeredModel.create({ data: { ...data, nameLower: nameSearchKey(data.name) } });
+}
+
+export function updateModelDescription(tx: Tx, id: number, description: string | null): Promise<ModelRow> {
+  return tx.registeredModel.update({ where: { id }, data: { description } });
+}
+
+export function renameModel(tx: Tx, id: number, name: string): Promise<ModelRow> {
+  return tx.registeredModel.update({ where: { id }, data: { name, nameLower: nameSearchKey(name) } });
+}
+
+/** Marks the model as changed (a version was added or removed), as MLflow does. */
+export function touchModel(tx: Tx, id: number): Promise<ModelRow> {
+  return tx.registeredModel.update({ where: { id }, data: { updatedAt: new Date() } });
+}
+
+/**
+ * Deletes the model (versions, tags, aliases, requests and policies cascade) unless one of its
+ * versions is in PRODUCTION; the check and the delete are one statement, so a concurrent
+ * promotion cannot slip between them. Returns whether it was deleted.
+ */
+export async function deleteModelUnlessInProduction(tx: Tx, id: number): Promise<boolean> {
+  const { count } = await tx.registeredModel.deleteMany({ where: { id, versions: { none: { stage: 'PRODUCTION', deletedAt: null } } } });
+  return count === 1;
 }

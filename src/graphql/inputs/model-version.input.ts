@@ -1,4 +1,4 @@
-import { Field, Float, InputType, ObjectType } from 'type-graphql';
+import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { ModelVersion } from '../types/model-version.type';
 import { TagInput } from './registered-model.input';
 
@@ -21,5 +21,51 @@ export class CreateModelVersionInput {
 
 @ObjectType()
 export class CreateModelVersionPayload {
+  @Field(() => ModelVersion) modelVersion!: ModelVersion;
+}
+
+@InputType()
+export class UpdateModelVersionInput {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+  @Field(() => String, { nullable: true, description: 'Omit to keep the description; null clears it.' }) description?: string | null;
+}
+
+@InputType()
+export class DeleteModelVersionInput {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+}
+
+@ObjectType()
+export class DeleteModelVersionPayload {
+  @Field(() => Int) deletedVersion!: number;
+}
+
+@InputType()
+export class SetModelVersionTagInput {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@InputType()
+export class DeleteModelVersionTagInput {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+  @Field() key!: string;
+}
+
+@InputType()
+export class LogModelVersionMetricsInput {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+  @Field(() => [MetricInput]) metrics!: MetricInput[];
+}
+
+/** The payload of mutations on one version (also governance's direct stage transition). */
+@ObjectType()
+export class ModelVersionPayload {
   @Field(() => ModelVersion) modelVersion!: ModelVersion;
 }

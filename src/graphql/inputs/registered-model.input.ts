@@ -18,3 +18,54 @@ export class CreateRegisteredModelInput {
 export class CreateRegisteredModelPayload {
   @Field(() => RegisteredModel) registeredModel!: RegisteredModel;
 }
+
+@InputType()
+export class UpdateRegisteredModelInput {
+  @Field() name!: string;
+  @Field(() => String, { nullable: true, description: 'Omit to keep the description; null clears it.' }) description?: string | null;
+}
+
+@ObjectType()
+export class UpdateRegisteredModelPayload {
+  @Field(() => RegisteredModel) registeredModel!: RegisteredModel;
+}
+
+@InputType()
+export class RenameRegisteredModelInput {
+  @Field() name!: string;
+  @Field() newName!: string;
+}
+
+@ObjectType()
+export class RenameRegisteredModelPayload {
+  @Field(() => RegisteredModel) registeredModel!: RegisteredModel;
+}
+
+@InputType()
+export class DeleteRegisteredModelInput {
+  @Field() name!: string;
+}
+
+@ObjectType()
+export class DeleteRegisteredModelPayload {
+  @Field() deletedName!: string;
+}
+
+@InputType()
+export class SetRegisteredModelTagInput {
+  @Field() name!: string;
+  @Field() key!: string;
+  @Field() value!: string;
+}
+
+@InputType()
+export class DeleteRegisteredModelTagInput {
+  @Field() name!: string;
+  @Field() key!: string;
+}
+
+/** The payload of the model tag mutations. */
+@ObjectType()
+export class RegisteredModelPayload {
+  @Field(() => RegisteredModel) registeredModel!: RegisteredModel;
+}

@@ -1,10 +1,16 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { VersionRow } from '../../db/repositories/version.repository';
 import { Role } from '../../domain/roles';
+import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { toGlobalId } from '../ids';
-import { CreateModelVersionInput, CreateModelVersionPayload } from '../inputs/model-version.input';
-import { ModelVersion } from '../types/model-version.type';
+import {
+  CreateModelVersionInput, CreateModelVersionPayload, DeleteModelVersionInput, DeleteModelVersionPayload, DeleteModelVersionTagInput,
+  LogModelVersionMetricsInput, ModelVersionPayload, SetModelVersionTagInput, UpdateModelVersionInput,
+} from '../inputs/model-version.input';
+import { ModelVersionFilter, ModelVersionOrder } from '../inputs/registry-filter.input';
+import { Metric, Tag } from '../types/common.type';
+import { ModelVersion, ModelVersionConnection } from '../types/model-version.type';
 import { RegisteredModel } from '../types/registered-model.type';
 
 @Resolver(() => ModelVersion)
@@ -20,10 +26,53 @@ export class ModelVersionResolver {
     return ctx.services.registry.findVersion(name, { version, alias });
   }
 
+  @Authorized(Role.VIEWER)
+  @Query(() => ModelVersionConnection, { description: 'Versions of every model matching every given filter field; by VERSION DESC unless orderBy says otherwise.' })
+  async modelVersions(
+    @Arg('filter', () => ModelVersionFilter, { nullable: true }) filter: ModelVersionFilter | null,
+    @Arg('orderBy', () => [ModelVersionOrder], { nullable: true }) orderBy: ModelVersionOrder[] | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    const { page, totalCount } = await ctx.services.registry.searchVersions({ filter, orderBy, first, after });
+    return toConnection(page, totalCount);
+  }
+
   @Authorized(Role.CONTRIBUTOR)
   @Mutation(() => CreateModelVersionPayload)
   async createModelVersion(@Arg('input') input: CreateModelVersionInput, @Ctx() ctx: Context) {
-    return { modelVersion: await ctx.services.registry.createVersion(ctx.principal!, input) };
+    return { modelVersion: await ctx.services.versions.create(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => ModelVersionPayload)
+  async updateModelVersion(@Arg('input') input: UpdateModelVersionInput, @Ctx() ctx: Context) {
+    return { modelVersion: await ctx.services.versions.update(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => DeleteModelVersionPayload)
+  async deleteModelVersion(@Arg('input') input: DeleteModelVersionInput, @Ctx() ctx: Context) {
+    return { deletedVersion: await ctx.services.versions.delete(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => ModelVersionPayload)
+  async setModelVersionTag(@Arg('input') input: SetModelVersionTagInput, @Ctx() ctx: Context) {
+    return { modelVersion: await ctx.services.versions.setTag(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => ModelVersionPayload)
+  async deleteModelVersionTag(@Arg('input') input: DeleteModelVersionTagInput, @Ctx() ctx: Context) {
+    return { modelVersion: await ctx.services.versions.deleteTag(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => ModelVersionPayload)
+  async logModelVersionMetrics(@Arg('input') input: LogModelVersionMetricsInput, @Ctx() ctx: Context) {
+    return { modelVersion: await ctx.services.versions.logMetrics(ctx.principal!, input) };
   }
 
   @FieldResolver(() => ID)
@@ -34,5 +83,20 @@ export class ModelVersionResolver {
   @FieldResolver(() => RegisteredModel)
   async model(@Root() version: VersionRow, @Ctx() ctx: Context) {
     return ctx.loaders.modelById.load(version.modelId);
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() version: VersionRow, @Ctx() ctx: Context) {
+    return ctx.loaders.versionTags.load(version.id);
+  }
+
+  @FieldResolver(() => [Metric])
+  metrics(@Root() version: VersionRow, @Ctx() ctx: Context) {
+    return ctx.loaders.versionMetrics.load(version.id);
+  }
+
+  @FieldResolver(() => [String], { description: 'The aliases pointing at this version, in alphabetical order.' })
+  async aliases(@Root() version: VersionRow, @Ctx() ctx: Context): Promise<string[]> {
+    return (await ctx.loaders.versionAliases.load(version.id)).map((a) => a.alias);
   }
 }

@@ -1,11 +1,23 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
+import type { VersionRow } from '../../db/repositories/version.repository';
+import { latestStages } from '../../domain/registry';
 import { Role } from '../../domain/roles';
+import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { toGlobalId } from '../ids';
-import { CreateRegisteredModelInput, CreateRegisteredModelPayload } from '../inputs/registered-model.input';
+import {
+  CreateRegisteredModelInput, CreateRegisteredModelPayload, DeleteRegisteredModelInput, DeleteRegisteredModelPayload,
+  DeleteRegisteredModelTagInput, RegisteredModelPayload, RenameRegisteredModelInput, RenameRegisteredModelPayload,
+  SetRegisteredModelTagInput, UpdateRegisteredModelInput, UpdateRegisteredModelPayload,
+} from '../inputs/registered-model.input';
+import { ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder } from '../inputs/registry-filter.input';
+import { aliasKey, numberKey } from '../loaders/registry.loader';
 import { Tag } from '../types/common.type';
-import { RegisteredModel } from '../types/registered-model.type';
+import { Stage } from '../types/enums';
+import { ModelAlias } from '../types/model-alias.type';
+import { ModelVersion, ModelVersionConnection } from '../types/model-version.type';
+import { RegisteredModel, RegisteredModelConnection } from '../types/registered-model.type';
 
 @Resolver(() => RegisteredModel)
 export class RegisteredModelResolver {
@@ -15,10 +27,53 @@ export class RegisteredModelResolver {
     return ctx.services.registry.findModel(name);
   }
 
+  @Authorized(Role.VIEWER)
+  @Query(() => RegisteredModelConnection, { description: 'Models matching every given filter field; by NAME ASC unless orderBy says otherwise.' })
+  async registeredModels(
+    @Arg('filter', () => RegisteredModelFilter, { nullable: true }) filter: RegisteredModelFilter | null,
+    @Arg('orderBy', () => [RegisteredModelOrder], { nullable: true }) orderBy: RegisteredModelOrder[] | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    const { page, totalCount } = await ctx.services.registry.searchModels({ filter, orderBy, first, after });
+    return toConnection(page, totalCount);
+  }
+
   @Authorized(Role.CONTRIBUTOR)
   @Mutation(() => CreateRegisteredModelPayload)
   async createRegisteredModel(@Arg('input') input: CreateRegisteredModelInput, @Ctx() ctx: Context) {
-    return { registeredModel: await ctx.services.registry.createModel(ctx.principal!, input) };
+    return { registeredModel: await ctx.services.models.create(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => UpdateRegisteredModelPayload)
+  async updateRegisteredModel(@Arg('input') input: UpdateRegisteredModelInput, @Ctx() ctx: Context) {
+    return { registeredModel: await ctx.services.models.update(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => RenameRegisteredModelPayload)
+  async renameRegisteredModel(@Arg('input') input: RenameRegisteredModelInput, @Ctx() ctx: Context) {
+    return { registeredModel: await ctx.services.models.rename(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => DeleteRegisteredModelPayload)
+  async deleteRegisteredModel(@Arg('input') input: DeleteRegisteredModelInput, @Ctx() ctx: Context) {
+    return { deletedName: await ctx.services.models.delete(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => RegisteredModelPayload)
+  async setRegisteredModelTag(@Arg('input') input: SetRegisteredModelTagInput, @Ctx() ctx: Context) {
+    return { registeredModel: await ctx.services.models.setTag(ctx.principal!, input) };
+  }
+
+  @Authorized(Role.CONTRIBUTOR)
+  @Mutation(() => RegisteredModelPayload)
+  async deleteRegisteredModelTag(@Arg('input') input: DeleteRegisteredModelTagInput, @Ctx() ctx: Context) {
+    return { registeredModel: await ctx.services.models.deleteTag(ctx.principal!, input) };
   }
 
   @FieldResolver(() => ID)
@@ -29,5 +84,45 @@ export class RegisteredModelResolver {
   @FieldResolver(() => [Tag])
   tags(@Root() model: ModelRow, @Ctx() ctx: Context) {
     return ctx.loaders.modelTags.load(model.id);
+  }
+
+  @FieldResolver(() => [ModelAlias])
+  aliases(@Root() model: ModelRow, @Ctx() ctx: Context) {
+    return ctx.loaders.modelAliases.load(model.id);
+  }
+
+  @FieldResolver(() => [ModelVersion], { description: 'The newest version in each stage; all stages when `stages` is omitted or empty.' })
+  async latestVersions(
+    @Root() model: ModelRow,
+    @Arg('stages', () => [Stage], { nullable: true }) stages: Stage[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<VersionRow[]> {
+    const wanted = new Set<string>(latestStages(stages));
+    return (await ctx.loaders.latestVersions.load(model.id)).filter((v) => wanted.has(v.stage));
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true })
+  version(@Root() model: ModelRow, @Arg('number', () => Int) number: number, @Ctx() ctx: Context) {
+    return ctx.loaders.versionByNumber.load(numberKey(model.id, number));
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true })
+  async versionByAlias(@Root() model: ModelRow, @Arg('alias') alias: string, @Ctx() ctx: Context) {
+    const row = await ctx.loaders.aliasByName.load(aliasKey(model.id, alias));
+    return row ? ctx.loaders.versionById.load(row.versionId) : null;
+  }
+
+  @FieldResolver(() => ModelVersionConnection, { description: "This model's versions; by VERSION DESC unless orderBy says otherwise." })
+  async versions(
+    @Root() model: ModelRow,
+    @Arg('filter', () => ModelVersionFilter, { nullable: true }) filter: ModelVersionFilter | null,
+    @Arg('orderBy', () => [ModelVersionOrder], { nullable: true }) orderBy: ModelVersionOrder[] | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    const page = await ctx.loaders.modelVersionsPage.load({ modelId: model.id, filter, orderBy, first, after });
+    if (page instanceof Error) throw page;
+    return toConnection(page, () => ctx.loaders.modelVersionsCount.load({ modelId: model.id, filter }));
   }
 }

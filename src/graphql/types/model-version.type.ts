@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { Connection } from '../connection';
 import { ModelVersionStatus, Stage } from './enums';
 import { Node } from './node.type';
 
@@ -17,3 +18,6 @@ export class ModelVersion extends Node {
   @Field() updatedAt!: Date;
   @Field() createdBy!: string;
 }
+
+/** `ModelVersionConnection` and `ModelVersionEdge`. */
+export const ModelVersionConnection = Connection(ModelVersion);

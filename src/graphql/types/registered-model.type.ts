@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import { Connection } from '../connection';
 import { Node } from './node.type';
 
 @ObjectType({ implements: Node })
@@ -9,3 +10,6 @@ export class RegisteredModel extends Node {
   @Field() updatedAt!: Date;
   @Field() createdBy!: string;
 }
+
+/** `RegisteredModelConnection` and `RegisteredModelEdge`. */
+export const RegisteredModelConnection = Connection(RegisteredModel);
