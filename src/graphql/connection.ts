@@ -6,7 +6,8 @@ import { PageInfo } from './types/common.type';
 export interface ConnectionValue<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: () => Promise<number> | number;
+  /** A getter: type-graphql's field resolver reads the property but never calls a function. */
+  readonly totalCount: Promise<number> | number;
 }
 
 export function toConnection<T>(page: Page<T>, totalCount: () => Promise<number> | number): ConnectionValue<T> {
@@ -19,7 +20,9 @@ export function toConnection<T>(page: Page<T>, totalCount: () => Promise<number>
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount,
+    get totalCount() {
+      return totalCount();
+    },
   };
 }
 

@@ -7,6 +7,12 @@ import { NodeResolver } from './resolvers/node.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { RegisteredModelResolver } from './resolvers/registered-model.resolver';
 import { ModelAliasResolver } from './resolvers/model-alias.resolver';
+import { GovernanceResolver } from './resolvers/governance.resolver';
+import { StageTransitionResolver, TransitionRequestResolver } from './resolvers/transition-request.resolver';
+import { ModelVersionGovernanceResolver } from './resolvers/model-version-governance.resolver';
+import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-governance.resolver';
+import { AuditResolver } from './resolvers/audit.resolver';
+import { ApiKeyResolver } from './resolvers/api-key.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -14,6 +20,13 @@ export const resolvers: NonEmptyArray<Function> = [
   RegisteredModelResolver,
   ModelVersionResolver,
   ModelAliasResolver,
+  GovernanceResolver,
+  TransitionRequestResolver,
+  StageTransitionResolver,
+  ModelVersionGovernanceResolver,
+  RegisteredModelGovernanceResolver,
+  AuditResolver,
+  ApiKeyResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

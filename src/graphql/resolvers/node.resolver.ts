@@ -10,6 +10,9 @@ type NodeFetcher = (ctx: Context, id: number) => Promise<object | null>;
 export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   RegisteredModel: (ctx, id) => ctx.loaders.modelById.load(id),
   ModelVersion: (ctx, id) => ctx.loaders.versionById.load(id),
+  TransitionRequest: (ctx, id) => ctx.loaders.requestById.load(id),
+  AuditEvent: (ctx, id) => ctx.loaders.auditEventById.load(id),
+  Principal: (ctx, id) => ctx.loaders.principalById.load(id),
 };
 
 @Resolver()
