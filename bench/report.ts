@@ -1,0 +1,103 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import type { Provider } from '../src/db/client';
+import type { LoadSettings, Measurement } from './load';
+import type { SeedReport } from './seed';
+
+export type GatewayKind = 'loaders' | 'naive';
+
+export interface WorkloadReport extends Measurement {
+  workload: string;
+  family: string;
+  /** loaders: DataLoaders on (production); naive: DATALOADERS=false, one query per key (N+1). */
+  gateway: GatewayKind;
+  /** The gateway's process id (stopped by the time the report is written). */
+  pid: number;
+  connections: number;
+  /** SQL statements one request runs: the probes' when there are some, else the run's mean. */
+  statementsPerRequest: number;
+  /** Peak resident set size of the gateway process during this workload (VmHWM), in MiB. */
+  peakRssMb: number | null;
+  /** Requests per second with loaders divided by the same workload's on the naive gateway. */
+  ratioToNaive?: number;
+  problems: string[];
+}
+
+export interface BenchReport {
+  format: 1;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  database: { provider: Provider; url: string; server: string };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string };
+  settings: LoadSettings;
+  seed: SeedReport;
+  results: WorkloadReport[];
+}
+
+export function machine(): BenchReport['machine'] {
+  const list = cpus();
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Adds each loaders dashboard row's ratio to the naive row of the same page size. */
+export function addRatios(results: WorkloadReport[]): void {
+  for (const row of results) {
+    if (row.gateway !== 'loaders') continue;
+    const naive = results.find((r) => r.gateway === 'naive' && r.workload === row.workload);
+    if (naive && naive.requestsPerSecond > 0) row.ratioToNaive = row.requestsPerSecond / naive.requestsPerSecond;
+  }
+}
+
+const fixed = (n: number | null | undefined, digits: number) => (n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+
+/** The results as a Markdown table: readable in a terminal, pasteable into the README. */
+export function table(report: BenchReport): string {
+  const header = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'peak RSS MiB', 'errors', 'vs naive'];
+  const rows = report.results.map((r) => [
+    r.workload,
+    r.gateway,
+    fixed(r.requestsPerSecond, 0),
+    fixed(r.latencyMs.p50, 0),
+    fixed(r.latencyMs.p99, 0),
+    fixed(r.statementsPerRequest, Number.isInteger(r.statementsPerRequest) ? 0 : 1),
+    fixed(r.peakRssMb, 0),
+    `${r.errors}/${r.requests}`,
+    r.ratioToNaive === undefined ? '' : `${fixed(r.ratioToNaive, 1)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < 2 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export function summary(report: BenchReport): string {
+  const { seed, settings, database } = report;
+  const size = `${seed.params.models} models x ${seed.params.versions} versions`;
+  const seeded = seed.reused ? 'reused' : `seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s (${Math.round(seed.rowsPerSecond)} rows/s)`;
+  return `${database.provider} (${database.server}), ${size}, ${seeded}; ${settings.connections} connections, ${settings.warmup} s warm-up, ${settings.duration} s per workload`;
+}
+
+/** Writes <dir>/<provider>-<timestamp>.json and <dir>/latest-<provider>.json; returns both paths. */
+export function writeReport(dir: string, report: BenchReport): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const text = JSON.stringify(report, null, 2) + '\n';
+  const paths = [join(dir, `${report.database.provider}-${stamp}.json`), join(dir, `latest-${report.database.provider}.json`)];
+  for (const path of paths) writeFileSync(path, text);
+  return paths;
+}

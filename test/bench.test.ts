@@ -1,0 +1,126 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchReport, WorkloadReport } from '../bench/report';
+import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+
+// Keeps `npm run bench` from rotting: the real CLI, at the smallest size, on this project's
+// database. On SQLite every workload runs on both gateways (DataLoaders on, and off as the
+// baseline); on PostgreSQL, where the same files run in parallel with it, only a read and the
+// approval bots, which cover what differs there (wiping, seeding, writes) in a few seconds.
+const full = testProvider() === 'sqlite';
+const root = join(__dirname, '..');
+const runJs = join(root, 'dist', 'bench', 'run.js');
+const mainJs = join(root, 'dist', 'src', 'main.js');
+
+function newest(dir: string): number {
+  let max = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) max = Math.max(max, newest(path));
+    else if (entry.name.endsWith('.ts')) max = Math.max(max, statSync(path).mtimeMs);
+  }
+  return max;
+}
+
+/** The benchmark runs the gateway from dist/, as production does: build it when stale. */
+function ensureBuilt(): void {
+  const built = [runJs, mainJs].every(existsSync) ? Math.min(statSync(runJs).mtimeMs, statSync(mainJs).mtimeMs) : 0;
+  if (built > Math.max(newest(join(root, 'src')), newest(join(root, 'bench')))) return;
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(runJs) || !existsSync(mainJs)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
+function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [runJs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    // SIGTERM lets the bench stop its gateways before it exits.
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+let database: TestDatabase;
+let out: string;
+let report: BenchReport;
+let run: { code: number | null; output: string };
+
+beforeAll(async () => {
+  ensureBuilt();
+  out = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
+  database = testProvider() === 'sqlite'
+    ? { url: `file:${join(out, 'bench.db')}`, drop: async () => {} }
+    : await freshDatabase();
+  const args = ['--quick', '--models', '25', '--versions', '3', '--duration', '1', '--warmup', '0', '--connections', '2', '--db', database.url, '--out', out];
+  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve'], 90_000);
+  const latest = join(out, `latest-${testProvider()}.json`);
+  if (existsSync(latest)) report = JSON.parse(readFileSync(latest, 'utf8')) as BenchReport;
+}, 150_000);
+
+afterAll(async () => {
+  await database?.drop();
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+const row = (workload: string, gateway: 'loaders' | 'naive'): WorkloadReport => {
+  const found = report.results.find((r) => r.workload === workload && r.gateway === gateway);
+  if (!found) throw new Error(`no ${workload} on ${gateway} in the report`);
+  return found;
+};
+
+describe('npm run bench -- --quick at the smallest size', () => {
+  it('exits cleanly and writes a timestamped report and the latest one', () => {
+    expect({ code: run.code, output: run.code === 0 ? '' : run.output }).toEqual({ code: 0, output: '' });
+    const files = readdirSync(out).filter((f) => f.endsWith('.json'));
+    expect(files).toContain(`latest-${testProvider()}.json`);
+    expect(files.filter((f) => new RegExp(`^${testProvider()}-\\d{4}-\\d\\d-\\d\\dT`).test(f))).toHaveLength(1);
+  });
+
+  it('seeds the registry with batched inserts and reports the rate', () => {
+    expect(report.seed).toMatchObject({ reused: false, params: { models: 25, versions: 3 } });
+    expect(report.seed.rows).toMatchObject({ RegisteredModel: 25, ModelVersion: 75, VersionTag: 375, VersionMetric: 375, ModelAlias: 50 });
+    expect(report.seed.rows.TransitionRequest).toBeGreaterThan(0);
+    expect(report.seed.rowsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('runs every workload with requests and reports latency, statements and peak RSS', () => {
+    const expected = full
+      ? ['dashboard-20/naive', 'dashboard-100/naive', 'dashboard-20/loaders', 'dashboard-100/loaders', 'lookup/loaders', 'search/loaders', 'approve/loaders']
+      : ['lookup/loaders', 'approve/loaders'];
+    expect(report.database.provider).toBe(testProvider());
+    expect(report.results.map((r) => `${r.workload}/${r.gateway}`)).toEqual(expected);
+    for (const r of report.results) {
+      expect({ workload: r.workload, problems: r.problems }).toEqual({ workload: r.workload, problems: [] });
+      expect(r.requests).toBeGreaterThan(0);
+      expect(r.requestsPerSecond).toBeGreaterThan(0);
+      expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);
+      expect(r.statementsPerRequest).toBeGreaterThan(0);
+      expect(r.peakRssMb).toBeGreaterThan(0);
+      if (r.family !== 'approve') expect({ workload: r.workload, errors: r.errors }).toEqual({ workload: r.workload, errors: 0 });
+    }
+    expect(row('approve', 'loaders').extra?.approved).toBeGreaterThan(0);
+  });
+
+  // The dashboard and its baseline run on SQLite only (see above).
+  if (full) it('runs as many statements per dashboard request at page size 100 as at 20, and shows the N+1 baseline', () => {
+    const [at20, at100] = [row('dashboard-20', 'loaders'), row('dashboard-100', 'loaders')];
+    expect(at100.statementsPerRequest).toBe(at20.statementsPerRequest);
+    // 25 models: the naive gateway runs more statements for the 25 of page 100 than for the 20.
+    expect(row('dashboard-100', 'naive').statementsPerRequest).toBeGreaterThan(row('dashboard-20', 'naive').statementsPerRequest);
+    expect(row('dashboard-20', 'naive').statementsPerRequest).toBeGreaterThan(at20.statementsPerRequest);
+    for (const r of [at20, at100]) expect(r.ratioToNaive).toBeGreaterThan(0);
+  });
+
+  it('leaves no gateway running', () => {
+    for (const pid of new Set(report.results.map((r) => r.pid))) {
+      expect(() => process.kill(pid, 0)).toThrow();
+    }
+  });
+});
