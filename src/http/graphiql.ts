@@ -1,6 +1,8 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-const EXAMPLE_QUERY = `# Put your token in the Headers tab: {"Authorization": "Bearer <token>"}
+const EXAMPLE_QUERY = `# Every request needs your API token. Open the Headers tab below and enter
+#   { "Authorization": "Bearer <your token>" }
+# then run this with Ctrl-Enter or the pink button.
 query Dashboard {
   viewer { name roles }
   registeredModels(first: 10) {
@@ -10,13 +12,18 @@ query Dashboard {
 }
 `;
 
-/** GraphiQL with its scripts and styles inlined from the npm package: works with no internet. */
+/**
+ * GraphiQL with its scripts and styles inlined from the npm package: works with no internet.
+ * The headers start empty rather than with a placeholder token: a placeholder would be sent
+ * and refused, and the page would open on an UNAUTHENTICATED error instead of the schema
+ * (introspection needs no token; the queries do).
+ */
 export function graphiqlPage(endpoint: string): string {
   return renderGraphiQL({
     title: 'modelgate GraphiQL',
     endpoint,
     defaultQuery: EXAMPLE_QUERY,
-    headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2),
+    headers: '{}',
     shouldPersistHeaders: false,
   } as Parameters<typeof renderGraphiQL>[0]);
 }

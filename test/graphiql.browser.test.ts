@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { FoundationCreateModelDocument } from './__generated__/graphql';
+import { startApi, type TestApi } from './support/api';
+import { testProvider } from './support/databases';
+
+// A person opens GraphiQL in a real browser, enters a token and runs a query, with the
+// network cut off: the page must need nothing but the gateway. One database is enough here.
+function findChromium(): string | null {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+const executablePath = testProvider() === 'sqlite' ? findChromium() : null;
+if (testProvider() === 'sqlite' && !executablePath) {
+  console.warn('SKIPPED test/graphiql.browser.test.ts: no chromium binary (`command -v chromium` found none; on Debian: apt-get install chromium)');
+}
+const describeBrowser = executablePath ? describe : describe.skip;
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+const SCREENSHOT = join(tmpdir(), 'modelgate-graphiql.png');
+
+describeBrowser('GraphiQL in headless Chromium, offline', () => {
+  let api: TestApi;
+  let context: BrowserContext;
+  let page: Page;
+  const userDataDir = mkdtempSync(join(tmpdir(), 'modelgate-chromium-'));
+  /** Every request the page tried to send off this machine. */
+  const external: string[] = [];
+
+  beforeAll(async () => {
+    api = await startApi();
+    await api.data(FoundationCreateModelDocument, { input: { name: 'browser-visible-model', description: 'seen through GraphiQL' } });
+    // A fresh profile directory: nothing remembered from an earlier run (GraphiQL keeps tabs in it).
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: executablePath!,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run',
+      ],
+    });
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.protocol === 'data:' || url.protocol === 'blob:' || LOCAL_HOSTS.has(url.hostname)) return route.continue();
+      external.push(url.href);
+      return route.abort('internetdisconnected');
+    });
+    page = await context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await api?.stop();
+    rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  /** Replaces the text of a GraphiQL (Monaco) editor as a person would: click, select all, type. */
+  async function replaceEditorText(editor: string, text: string): Promise<void> {
+    await page.locator(editor).click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    // insertText types the string as one input, so the editor adds no closing brackets of its own.
+    await page.keyboard.insertText(text);
+  }
+
+  it('opens offline on an empty Headers editor and loads the schema without a token', async () => {
+    const response = await page.goto(`${api.url}/graphql`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    // The example tells a newcomer where the token goes ...
+    expect(await page.locator('.graphiql-query-editor').innerText()).toContain('Authorization');
+    // ... and the page shows no error: its introspection (docs, completion) went through.
+    expect(await page.locator('.graphiql-response').innerText()).not.toMatch(/UNAUTHENTICATED|errors|BAD_USER_INPUT/);
+  });
+
+  it('runs a query with the token typed into the headers editor and shows the result', async () => {
+    if (!page.url().endsWith('/graphql')) await page.goto(`${api.url}/graphql`, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+
+    // The Headers tab toggles: open it unless it is open already.
+    const headersEditor = '.graphiql-editor-tool .monaco-editor >> visible=true';
+    await page.getByRole('button', { name: 'Headers' }).click();
+    if (!(await page.locator(headersEditor).count())) await page.getByRole('button', { name: 'Headers' }).click();
+    await replaceEditorText(headersEditor, JSON.stringify({ Authorization: `Bearer ${api.adminToken}` }));
+    await replaceEditorText('.graphiql-query-editor .monaco-editor', 'query BrowserModel { registeredModel(name: "browser-visible-model") { name description } }');
+    // GraphiQL parses the editor's text after a short debounce to learn the operation's name.
+    await page.locator('.graphiql-tab', { hasText: 'BrowserModel' }).waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await page.getByRole('button', { name: /Execute query/ }).click();
+
+    const result = page.locator('.graphiql-response');
+    try {
+      await page.locator('.graphiql-response', { hasText: 'seen through GraphiQL' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await page.screenshot({ path: SCREENSHOT }); // what the page showed, for a person to look at
+    }
+    const text = await result.innerText();
+    expect(text).toContain('browser-visible-model');
+    expect(text).not.toContain('UNAUTHENTICATED');
+  });
+
+  it('attempted no request off this machine', () => {
+    expect(external).toEqual([]);
+  });
+});
