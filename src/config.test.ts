@@ -13,7 +13,7 @@ describe('configuration', () => {
       graphiql: true,
       introspection: true,
       maxQueryDepth: 12,
-      maxQueryCost: 50_000,
+      maxQueryCost: 10_000,
       dbPoolSize: 10,
       dataloaders: true,
       shutdownTimeoutMs: 10_000,

@@ -79,8 +79,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bootstrapAdminToken: bootstrapToken(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     introspection: bool(env, 'INTROSPECTION', true),
+    // Depth 12: the deepest useful path of the contract (models > versions > transitionRequests >
+    // decisions > field) is 11; only cycles such as version.model.versions... go deeper.
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),
-    maxQueryCost: int(env, 'MAX_QUERY_COST', 50_000, 10, 10_000_000),
+    // Cost 10,000 (limits.ts: a paged list costs `first` × its children): the dashboard of 100
+    // models with 5 versions each costs 4,601, so it fits twice over; 100 models × 100 versions
+    // each (30,000+) must page instead.
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 10, 10_000_000),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

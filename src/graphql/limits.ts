@@ -3,12 +3,18 @@ import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphq
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DEFAULT_PAGE_SIZE } from '../domain/paging';
 
-/** Depth of the deepest field path, through fragments (introspection fields included). */
+/**
+ * Depth of the deepest field path, through fragments (introspection fields included). An
+ * introspection `ofType` does not count: its chain unwraps one type reference (at most a few
+ * levels, no fan-out), and the standard introspection query that GraphiQL and codegen send nests
+ * it 7 deep, which would otherwise make that query 15 deep.
+ */
 export function queryDepth(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
   let max = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      max = Math.max(max, 1 + (selection.selectionSet ? queryDepth(selection.selectionSet, fragments, seen) : 0));
+      const own = selection.name.value === 'ofType' ? 0 : 1;
+      max = Math.max(max, own + (selection.selectionSet ? queryDepth(selection.selectionSet, fragments, seen) : 0));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       max = Math.max(max, queryDepth(selection.selectionSet, fragments, seen));
     } else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
