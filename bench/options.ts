@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/db/paths';
 
+/** A mistake of the caller's: reported as one line, without a stack. */
+export class UsageError extends Error {}
+
 export const WORKLOADS = ['dashboard', 'lookup', 'search', 'approve'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -58,14 +61,14 @@ one with its decision and stage history, 10% a rejected one.`;
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number of at least 1, got "${raw}"`);
   return value;
 }
 
 function seconds(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number of seconds of at least ${min}, got "${raw}"`);
+  if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name} must be a number of seconds of at least ${min}, got "${raw}"`);
   return value;
 }
 
@@ -73,7 +76,7 @@ function workloads(raw: string | undefined): WorkloadName[] {
   if (raw === undefined) return [...WORKLOADS];
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
-  if (unknown.length || !names.length) throw new Error(`--workloads takes a comma-separated list of ${WORKLOADS.join(', ')}; got "${raw}"`);
+  if (unknown.length || !names.length) throw new UsageError(`--workloads takes a comma-separated list of ${WORKLOADS.join(', ')}; got "${raw}"`);
   return WORKLOADS.filter((w) => names.includes(w));
 }
 
@@ -82,12 +85,12 @@ function database(raw: string | undefined): string {
   if (/^postgres(ql)?:\/\/.+/.test(raw)) {
     const host = new URL(raw).hostname;
     if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-      throw new Error(`--db must name a local database (127.0.0.1 or localhost): the benchmark wipes it, got host "${host}"`);
+      throw new UsageError(`--db must name a local database (127.0.0.1 or localhost): the benchmark wipes it, got host "${host}"`);
     }
     return raw;
   }
   if (/^file:.+/.test(raw)) return raw;
-  throw new Error('--db must be file:<path> (SQLite) or postgresql://... (PostgreSQL)');
+  throw new UsageError('--db must be file:<path> (SQLite) or postgresql://... (PostgreSQL)');
 }
 
 /** Parses the command line; returns null when --help was asked for. Throws on a bad option. */

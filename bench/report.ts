@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import type { Provider } from '../src/db/client';
 import type { LoadSettings, Measurement } from './load';
@@ -30,7 +30,8 @@ export interface BenchReport {
   finishedAt: string;
   command: string;
   database: { provider: Provider; url: string; server: string };
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string };
+  /** loadAverage1m: the 1-minute load average when the run started (other work skews the numbers). */
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string; loadAverage1m: number };
   settings: LoadSettings;
   seed: SeedReport;
   results: WorkloadReport[];
@@ -44,6 +45,7 @@ export function machine(): BenchReport['machine'] {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${process.platform} ${release()}`,
+    loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
   };
 }
 
@@ -90,6 +92,21 @@ export function summary(report: BenchReport): string {
   const size = `${seed.params.models} models x ${seed.params.versions} versions`;
   const seeded = seed.reused ? 'reused' : `seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s (${Math.round(seed.rowsPerSecond)} rows/s)`;
   return `${database.provider} (${database.server}), ${size}, ${seeded}; ${settings.connections} connections, ${settings.warmup} s warm-up, ${settings.duration} s per workload`;
+}
+
+/** What the table leaves out: the approval bots' flows and the SQL of each step. */
+export function notes(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.results) {
+    if (r.family !== 'approve' || !r.extra) continue;
+    const e = r.extra;
+    lines.push(`approve: ${e.approved} transitions approved (${fixed(e.approved / r.seconds, 1)}/s), ${e.requestErrors} failed requests, ` +
+      `${e.approveErrors} failed approvals; SQL statements per transition request ${fixed(e.statementsPerTransitionRequest, 1)}, per approval ${fixed(e.statementsPerApproval, 1)}`);
+  }
+  for (const r of report.results) {
+    if (r.limitedBy === 'amount') lines.push(`${r.workload} (${r.gateway}): slower than the run, measured over ${r.requests} requests instead`);
+  }
+  return lines;
 }
 
 /** Writes <dir>/<provider>-<timestamp>.json and <dir>/latest-<provider>.json; returns both paths. */

@@ -5,8 +5,8 @@ import { seedParams } from './dataset';
 import { redact, serverVersion } from './database';
 import { createKeys, type BenchKeys } from './keys';
 import { measure, type LoadSettings } from './load';
-import { HELP, parseOptions, type BenchOptions } from './options';
-import { addRatios, machine, median, summary, table, writeReport, type BenchReport, type GatewayKind, type WorkloadReport } from './report';
+import { HELP, parseOptions, UsageError, type BenchOptions } from './options';
+import { addRatios, machine, median, notes, summary, table, writeReport, type BenchReport, type GatewayKind, type WorkloadReport } from './report';
 import { prepareDatabase } from './seed';
 import { killAll, startGateway } from './server';
 import { approve, dashboard, lookup, search, type PoolVersion, type Workload } from './workloads';
@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const startedAt = new Date();
+  const host = machine();
   const provider = providerOf(options.db);
   const params = seedParams(options.models, options.versions);
   const settings: LoadSettings = { duration: options.duration, warmup: options.warmup, connections: options.connections };
@@ -102,13 +103,13 @@ export async function main(argv: string[]): Promise<number> {
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- ${argv.map((a) => (/^postgres/.test(a) ? redact(a) : a)).join(' ')}`.trim(),
     database: { provider, url: redact(options.db), server: await serverVersion(options.db) },
-    machine: machine(),
+    machine: host,
     settings,
     seed,
     results,
   };
   const paths = writeReport(options.out, report);
-  process.stdout.write(`\n${summary(report)}\n\n${table(report)}\n\n`);
+  process.stdout.write(`\n${summary(report)}\n\n${table(report)}\n\n${notes(report).map((n) => `${n}\n`).join('')}\n`);
   log(`results: ${paths.join(', ')}`);
   const problems = results.flatMap((r) => r.problems.map((p) => `${r.workload} (${r.gateway}): ${p}`));
   if (problems.length) {
@@ -129,7 +130,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   }, (error) => {
-    log(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    const detail = error instanceof UsageError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
+    log(`bench failed: ${detail}`);
     killAll();
     process.exitCode = 1;
   });

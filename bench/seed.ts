@@ -7,6 +7,7 @@ import {
   type SeedParams, type StageName,
 } from './dataset';
 import { inspect, redact, SEED_STARTED, SEEDED, wipe } from './database';
+import { UsageError } from './options';
 
 export interface SeedReport {
   params: SeedParams;
@@ -31,7 +32,7 @@ const HOUR = 3_600_000;
 export async function prepareDatabase(url: string, params: SeedParams, reuse: boolean, log: (line: string) => void): Promise<SeedReport> {
   const found = await inspect(url);
   if (!found.empty && !found.benchOwned) {
-    throw new Error(`${redact(url)} holds data the benchmark did not seed; it wipes the database it runs on, so name an empty one (or one an earlier benchmark run seeded)`);
+    throw new UsageError(`${redact(url)} holds data the benchmark did not seed; it wipes the database it runs on, so name an empty one (or one an earlier benchmark run seeded)`);
   }
   if (reuse && found.seeded && sameParams(found.seeded, params)) {
     await migrate(url);

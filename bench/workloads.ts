@@ -133,6 +133,9 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
   const free = [...pool];
   let flow = 0;
   const counts = { approved: 0, requestErrors: 0, approveErrors: 0, idle: 0 };
+  // SQL statements of each step, from the x-sql-statements header.
+  const sql = { request: 0, requests: 0, approve: 0, approvals: 0 };
+  const statementsOf = (headers: Record<string, string | string[]>) => Number(headers['x-sql-statements']) || 0;
   const bearer = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
   type Ctx = { item?: PoolVersion; target?: string; bot?: number; requestId?: string | null; idle?: boolean };
 
@@ -168,9 +171,11 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
           Object.assign(ctx, { item, target, bot, idle: false, requestId: null });
           return { ...req, headers: bearer(keys.contributors[bot]), body: json(REQUEST, { input: { name: item.name, version: item.version, toStage: target, comment: 'bench' } }) };
         },
-        onResponse(_status, body, context) {
+        onResponse(_status, body, context, headers) {
           const ctx = context as Ctx;
           if (ctx.idle || !ctx.item) return;
+          sql.request += statementsOf(headers);
+          sql.requests += 1;
           const request = settle(body, 'requestStageTransition');
           if (!request) {
             counts.requestErrors += 1;
@@ -193,8 +198,10 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
           const approver = keys.approvers[(ctx.bot! + 1) % keys.approvers.length];
           return { ...req, headers: bearer(approver), body: json(APPROVE, { input: { id: ctx.requestId, comment: 'lgtm' } }) };
         },
-        onResponse(_status, body, context) {
+        onResponse(_status, body, context, headers) {
           const ctx = context as Ctx;
+          sql.approve += statementsOf(headers);
+          sql.approvals += 1;
           const request = settle(body, 'approveTransitionRequest');
           if (request?.status === 'APPROVED') {
             counts.approved += 1;
@@ -211,7 +218,13 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
     maxConnections: Math.max(1, Math.floor(pool.length / 2)),
     reset() {
       Object.assign(counts, { approved: 0, requestErrors: 0, approveErrors: 0, idle: 0 });
+      Object.assign(sql, { request: 0, requests: 0, approve: 0, approvals: 0 });
     },
-    extra: () => ({ ...counts, versionsFree: free.length }),
+    extra: () => ({
+      ...counts,
+      versionsFree: free.length,
+      statementsPerTransitionRequest: sql.requests ? sql.request / sql.requests : NaN,
+      statementsPerApproval: sql.approvals ? sql.approve / sql.approvals : NaN,
+    }),
   };
 }
