@@ -6,9 +6,10 @@ import {
   RegCreateModelDocument, RegCreateVersionDocument, RegDeleteAliasDocument, RegDeleteModelDocument, RegDeleteModelTagDocument,
   RegDeleteVersionDocument, RegLogMetricsDocument, RegModelDocument, RegModelLatestDocument, RegModelLookupsDocument, RegModelsDocument,
   RegModelsPageDocument, RegModelVersionsDocument, RegRenameModelDocument, RegSetAliasDocument, RegSetModelTagDocument, RegVersionDocument,
-  RegVersionsDocument, type RegisteredModelOrder,
+  RegVersionsDocument, GovApproveDocument, GovRequestTransitionDocument, type RegisteredModelOrder,
 } from './__generated__/graphql';
-import { startApi, type TestApi } from './support/api';
+import { codes, startApi, type TestApi } from './support/api';
+import { Role } from '../src/domain/roles';
 import { seeder, setStage } from './support/registry-seed';
 
 let api: TestApi;
@@ -206,5 +207,31 @@ describe('search and paging (test_search_registered_models, test_search_register
     const odd = await api.data(RegModelsDocument, { filter: { namePrefix: PREFIX, tags: [{ key: 'parity', value: 'odd' }] }, first: 100 });
     expect(odd.registeredModels.totalCount).toBe(25);
     expect(odd.registeredModels.edges.map((e) => e.node.name)).toEqual(all.filter((_, i) => i % 2).sort());
+  });
+});
+
+describe('deletes racing governance', () => {
+  it('deleting a version while its request is approved ends consistently, never with an internal error', async () => {
+    const approver = await api.token('racing-approver', [Role.APPROVER]);
+    for (let round = 0; round < 5; round++) {
+      const name = `race-del-${round}`;
+      await seed.model(name);
+      await seed.version(name);
+      const requested = await api.data(GovRequestTransitionDocument, { input: { name, version: 1, toStage: 'STAGING' } });
+      const id = requested.requestStageTransition.transitionRequest.id;
+      const [approved, deleted] = await Promise.all([
+        api.gql(GovApproveDocument, { input: { id } }, { token: approver }),
+        api.gql(RegDeleteVersionDocument, { input: { name, version: 1 } }),
+      ]);
+      expect(codes(deleted)).toEqual([]);
+      const request = await api.db.prisma.transitionRequest.findFirstOrThrow({ where: { version: { model: { name } } } });
+      if (codes(approved).length === 0) {
+        expect(request.status).toBe('APPROVED');
+      } else {
+        expect(codes(approved)).toEqual([expect.stringMatching(/^(NOT_FOUND|CONFLICT)$/)]);
+        expect(request.status).toBe('CANCELLED');
+      }
+      expect((await api.data(RegVersionDocument, { name, version: 1 })).modelVersion).toBeNull();
+    }
   });
 });

@@ -105,3 +105,29 @@ describe('query limits', () => {
     }
   });
 });
+
+describe('without DataLoaders (the benchmark N+1 baseline)', () => {
+  it('answers the same, with statements growing with the page', async () => {
+    const naive = await startApi({ DATALOADERS: 'false' });
+    try {
+      const seed = seeder(naive);
+      for (let i = 0; i < 4; i++) {
+        await seed.model(`n-${i}`, [{ key: 'k', value: String(i) }]);
+        await seed.version(`n-${i}`, { metrics: [{ key: 'auc', value: i }] });
+        await seed.version(`n-${i}`);
+        await seed.alias(`n-${i}`, 'champion', 1);
+      }
+      const two = await naive.gql(RegDashboardDocument, { first: 2 });
+      const four = await naive.gql(RegDashboardDocument, { first: 4 });
+      expect(four.errors).toBeUndefined();
+      expect(four.data!.registeredModels.edges[3].node).toMatchObject({
+        name: 'n-3', tags: [{ key: 'k', value: '3' }], aliases: [{ alias: 'champion', version: { version: 1 } }],
+        latestVersions: [{ version: 2, stage: 'NONE', metrics: [] }],
+        versions: { totalCount: 2, edges: [{ node: { version: 2 } }, { node: { version: 1 } }] },
+      });
+      expect(four.statements).toBeGreaterThan(two.statements);
+    } finally {
+      await naive.stop();
+    }
+  });
+});

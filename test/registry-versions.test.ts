@@ -226,5 +226,6 @@ describe('looking up a version', () => {
     expect((await api.data(RegVersionDocument, { name: 'lk', alias: 'none' })).modelVersion).toBeNull();
     expect((await api.data(RegVersionDocument, { name: 'lk', alias: 'latest' })).modelVersion).toBeNull();
     expect((await api.data(RegVersionDocument, { name: 'l\u0000k', alias: 'x' })).modelVersion).toBeNull();
+    expect((await api.data(RegModelLookupsDocument, { name: 'lk', number: 1, alias: 'a\u0000' })).registeredModel).toEqual({ version: { version: 1 }, versionByAlias: null });
   });
 });

@@ -7,7 +7,7 @@ import { validateModelName, validateText } from '../domain/names';
 import { validateKey, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
 import { uniquely } from './errors';
-import { requireModel } from './lookup';
+import { requireLockedModel, requireModel } from './lookup';
 
 export interface CreateModelInput {
   name: string;
@@ -58,7 +58,7 @@ export class ModelService {
   /** Refused while a version is in PRODUCTION; audit events keep the name it had. */
   async delete(actor: Principal, input: { name: string }): Promise<string> {
     return this.db.prisma.$transaction(async (tx) => {
-      const model = await requireModel(tx, input.name);
+      const model = await requireLockedModel(tx, input.name);
       if (!(await deleteModelUnlessInProduction(tx, model.id))) {
         throw conflict(`Registered model "${model.name}" has a version in PRODUCTION: archive it before deleting the model`);
       }

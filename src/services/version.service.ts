@@ -68,7 +68,7 @@ export class VersionService {
    */
   async delete(actor: Principal, input: VersionRef): Promise<number> {
     return this.db.prisma.$transaction(async (tx) => {
-      const { model, version } = await requireVersion(tx, input.name, input.version);
+      const { model, version } = await requireVersion(tx, input.name, input.version, { lock: true });
       if (!(await softDeleteUnlessInProduction(tx, version.id))) {
         throw conflict(`Version ${version.version} of "${model.name}" is in PRODUCTION: archive it before deleting it`);
       }
@@ -111,7 +111,7 @@ export class VersionService {
     const metrics = validateMetrics(input.metrics);
     if (metrics.length === 0) throw badInput('metrics must list at least one metric', { field: 'metrics' });
     return this.db.prisma.$transaction(async (tx) => {
-      const { model, version } = await requireVersion(tx, input.name, input.version);
+      const { model, version } = await requireVersion(tx, input.name, input.version, { lock: true });
       if ((await countPendingRequests(tx, version.id)) > 0) {
         throw conflict(`Version ${version.version} of "${model.name}" has a pending transition request: its metrics are frozen until it is decided`);
       }

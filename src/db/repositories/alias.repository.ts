@@ -10,10 +10,11 @@ export function findVersionAliases(db: Tx, versionIds: readonly number[]) {
   return db.modelAlias.findMany({ where: { versionId: { in: [...versionIds] }, version: live }, orderBy: [{ versionId: 'asc' }, { alias: 'asc' }] });
 }
 
-/** Aliases by (model id, alias) pairs, in one statement. */
+/** Aliases by (model id, alias) pairs, in one statement; a name with NUL (PostgreSQL cannot compare it) matches none. */
 export function findAliasesByName(db: Tx, keys: readonly { modelId: number; alias: string }[]) {
-  if (keys.length === 0) return Promise.resolve([]);
-  return db.modelAlias.findMany({ where: { version: live, OR: keys.map((k) => ({ modelId: k.modelId, alias: k.alias })) } });
+  const wanted = keys.filter((k) => !k.alias.includes('\u0000'));
+  if (wanted.length === 0) return Promise.resolve([]);
+  return db.modelAlias.findMany({ where: { version: live, OR: wanted.map((k) => ({ modelId: k.modelId, alias: k.alias })) } });
 }
 
 /** An alias with the number of the version it points at, or null. */
