@@ -1,4 +1,4 @@
-import { RegModelLatestDocument, RegModelsDocument, RegModelVersionsDocument, RegVersionsDocument, type RegisteredModelFilter, type ModelVersionFilter } from './__generated__/graphql';
+import { RegModelLatestDocument, RegModelsDocument, RegModelsPageDocument, RegModelVersionsDocument, RegVersionsDocument, type RegisteredModelFilter, type ModelVersionFilter } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
 import { seeder, setStage } from './support/registry-seed';
 
@@ -135,6 +135,12 @@ describe('paging arguments', () => {
     expect(small.registeredModels.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
   });
 
+  it('counts only when totalCount is asked for', async () => {
+    // The token, the page; then the count as well.
+    expect((await api.gql(RegModelsPageDocument, { first: 5 })).statements).toBe(2);
+    expect((await api.gql(RegModelsDocument, { first: 5 })).statements).toBe(3);
+  });
+
   it('accepts first: 0 and refuses -1 and 101 with BAD_USER_INPUT naming the limit', async () => {
     const zero = await api.data(RegModelsDocument, { first: 0 });
     expect(zero.registeredModels.edges).toEqual([]);
@@ -225,5 +231,7 @@ describe('deleted versions', () => {
     expect(nested.registeredModel!.versions.totalCount).toBe(1);
     expect((await api.data(RegModelLatestDocument, { name: 'gone' })).registeredModel!.latestVersions).toEqual([{ version: 1, stage: 'NONE' }]);
     expect(await names({ hasVersionInStage: 'ARCHIVED' })).toEqual([]);
+    const id = Buffer.from(`ModelVersion:${(await api.db.prisma.modelVersion.findFirstOrThrow({ where: { version: 2, model: { name: 'gone' } } })).id}`).toString('base64url');
+    expect((await api.data('query($id: ID!) { node(id: $id) { id } }', { id })).node).toBeNull();
   });
 });
