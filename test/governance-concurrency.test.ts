@@ -1,4 +1,4 @@
-import { GovApproveDocument, GovRequestTransitionDocument, GovSetPolicyDocument, GovVersionDocument } from './__generated__/graphql';
+import { GovApproveDocument, GovCancelDocument, GovRejectDocument, GovRequestTransitionDocument, GovSetPolicyDocument, GovVersionDocument } from './__generated__/graphql';
 import { auditOf, model, request } from './governance-fixtures';
 import { codes, startApi, type TestApi } from './support/api';
 import { Role } from '../src/domain/roles';
@@ -82,4 +82,26 @@ it('records one request when the same request is sent five times at once', async
   const winner = results.find((r) => !r.errors)!.data!.requestStageTransition.transitionRequest.id;
   for (const r of results.filter((x) => x.errors)) expect(r.errors![0].extensions!.existingRequestId).toBe(winner);
   expect(await auditOf(api, 'race-d', ['TRANSITION_REQUESTED'])).toHaveLength(1);
+});
+
+it('lets exactly one of an approval, a rejection and a cancellation racing on one request win', async () => {
+  await model(api, 'race-e', 1);
+  await api.data(GovSetPolicyDocument, { input: { modelName: 'race-e', stage: 'NONE', requiredApprovals: 1 } });
+  for (let round = 0; round < 4; round++) {
+    const before = (await api.data(GovVersionDocument, { name: 'race-e', version: 1 })).modelVersion!;
+    const id = await request(api, bot, 'race-e', 1, before.stage === 'NONE' ? 'STAGING' : 'NONE');
+    const results = await Promise.all([
+      approve(id, approvers[5]),
+      api.gql(GovRejectDocument, { input: { id } }, { token: approvers[6] }),
+      api.gql(GovCancelDocument, { input: { id } }, { token: bot }),
+    ]);
+    const winners = results.flatMap((r, i) => (r.errors ? [] : [['APPROVED', 'REJECTED', 'CANCELLED'][i]]));
+    expect(winners).toHaveLength(1);
+    for (const r of results.filter((x) => x.errors)) expect(codes(r)).toEqual(['CONFLICT']);
+    const after = (await api.data(GovVersionDocument, { name: 'race-e', version: 1 })).modelVersion!;
+    const mine = after.transitionRequests.edges.find((e) => e.node.id === id)!.node;
+    expect(mine.status).toBe(winners[0]);
+    expect(after.stageHistory.length).toBe(before.stageHistory.length + (winners[0] === 'APPROVED' ? 1 : 0));
+    expect(after.stage).toBe(winners[0] === 'APPROVED' ? mine.toStage : before.stage);
+  }
 });
