@@ -28,7 +28,8 @@ async function run(args: string[]): Promise<number> {
       const roles = rest.map((r) => r.toUpperCase() as Role);
       const { principal, token } = await keys.create(actor, { name, roles });
       console.error(`created API key "${principal.name}" with roles ${principal.roles.join(', ')}; its token, shown only this once:`);
-      // The token alone on stdout, so that `TOKEN=$(npm run --silent token -- create ...)` works.
+      // The token alone on stdout, and last: `TOKEN=$(npm run --silent token -- create ... | tail -n 1)`
+      // (the build before it prints Prisma's generator lines on stdout too).
       console.log(token);
     } else {
       console.error(`revoked API key "${await keys.revoke(actor, name)}"`);
