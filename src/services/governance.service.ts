@@ -1,14 +1,19 @@
 import type { Database, Tx } from '../db/client';
-import { type AuditEntry, recordAudit } from '../db/repositories/audit.repository';
+import { pageArgs, toPage, type KeysetQuery } from '../db/keyset';
+import {
+  auditWhere, countAuditEvents, findAuditEvents, recordAudit, type AuditEntry, type AuditFilter, type AuditRow,
+} from '../db/repositories/audit.repository';
 import { findModelByName } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
 import {
-  cancelRequests, createRequest, findDecisions, findPendingOfVersions, findPendingRequests, findRequest,
-  findVersionForGovernance, findVersionsInStage, insertDecision, lockModelRow, moveVersion, resolveRequest, type RequestRow,
+  cancelRequests, countRequests, createRequest, findDecisions, findPendingOfVersions, findPendingRequests, findRequest,
+  findRequests, findVersionForGovernance, findVersionsInStage, insertDecision, lockModelRow, moveVersion, requestWhere,
+  resolveRequest, type RequestFilter, type RequestRow,
 } from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
 import { conflict, notFound } from '../domain/errors';
 import { validateModelName, validateText } from '../domain/names';
+import { pageSize, type Page } from '../domain/paging';
 import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../domain/policy';
 import type { Principal } from '../domain/roles';
 import { versionsToArchive, type Stage, type StageChangeCommand } from '../domain/stages';
@@ -16,16 +21,13 @@ import {
   decideApproval, decideCancel, decideDirectTransition, decideRejection, decideRequest,
   type RequestState, type VersionState,
 } from '../domain/transitions';
-// Request ids in errors and audit details are the public (global) ids a client can use.
+// Request ids in errors and audit details are the public (global) ids a client can use:
+// a pure encoding function, not GraphQL machinery.
 import { toGlobalId } from '../graphql/ids';
 import { isUniqueViolation } from './errors';
-import { pageArgs, toPage, type KeysetQuery } from '../db/keyset';
-import { auditWhere, countAuditEvents, findAuditEvents, type AuditFilter, type AuditRow } from '../db/repositories/audit.repository';
-import { countRequests, findRequests, requestWhere, type RequestFilter } from '../db/repositories/request.repository';
-import { pageSize, type Page } from '../domain/paging';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
-export const REQUESTS_NEWEST_FIRST: KeysetQuery = { kind: 'TransitionRequest', keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
+const REQUESTS_NEWEST_FIRST: KeysetQuery = { kind: 'TransitionRequest', keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
 const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
 
 export interface Listed<T> {
