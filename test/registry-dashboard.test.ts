@@ -8,7 +8,8 @@ import { loadConfig } from '../src/config';
  * DataLoaders the number of SQL statements is the same for any page size:
  *  1 the API token, 2 the page of models, 3 their totalCount, 4 model tags, 5 model aliases,
  *  6 the aliases' versions, 7 latest version number per model and stage (groupBy), 8 those
- *  versions, 9 their metrics, 10 their tags, 11 the first 5 versions of every model (one query),
+ *  versions, 9 their metrics, 10 their tags, 11 the first 5 versions of every model (one query,
+ *  ROW_NUMBER per model, so 6 rows per model however many versions it has),
  *  12 the version count of every model (groupBy).
  */
 const DASHBOARD_STATEMENTS = 12;

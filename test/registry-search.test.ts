@@ -218,6 +218,22 @@ describe('searching versions', () => {
   });
 });
 
+describe("a model's first page of versions", () => {
+  it('holds the same rows, every field, as the same versions read one by one', async () => {
+    const fields = 'id version stage status statusMessage source runId runLink description createdAt updatedAt createdBy';
+    for (const order of ['VERSION', 'CREATED_AT', 'UPDATED_AT'] as const) {
+      for (const direction of ['ASC', 'DESC'] as const) {
+        const nested = await api.data<{ registeredModel: { versions: { edges: { node: { version: number } }[] } } }, unknown>(
+          `query { registeredModel(name: "s-prod") { versions(first: 3, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } } }`);
+        const flat = await api.data<{ modelVersions: { edges: { node: { version: number } }[] } }, unknown>(
+          `query { modelVersions(first: 3, filter: { modelName: "s-prod" }, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } }`);
+        expect(nested.registeredModel.versions.edges).toEqual(flat.modelVersions.edges);
+        expect(nested.registeredModel.versions.edges).toHaveLength(3);
+      }
+    }
+  });
+});
+
 describe('deleted versions', () => {
   it('never appear in lists, counts, latest versions or stage filters', async () => {
     await seed.model('gone');
@@ -232,6 +248,6 @@ describe('deleted versions', () => {
     expect((await api.data(RegModelLatestDocument, { name: 'gone' })).registeredModel!.latestVersions).toEqual([{ version: 1, stage: 'NONE' }]);
     expect(await names({ hasVersionInStage: 'ARCHIVED' })).toEqual([]);
     const id = Buffer.from(`ModelVersion:${(await api.db.prisma.modelVersion.findFirstOrThrow({ where: { version: 2, model: { name: 'gone' } } })).id}`).toString('base64url');
-    expect((await api.data('query($id: ID!) { node(id: $id) { id } }', { id })).node).toBeNull();
+    expect((await api.data<{ node: unknown }, { id: string }>('query($id: ID!) { node(id: $id) { id } }', { id })).node).toBeNull();
   });
 });

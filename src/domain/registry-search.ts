@@ -115,3 +115,9 @@ export interface VersionSearch {
   minVersion?: number;
   maxVersion?: number;
 }
+
+/** Whether a version search has no condition at all (only live versions). */
+export function isUnfiltered(s: VersionSearch): boolean {
+  return s.modelName === undefined && s.stages.length === 0 && s.runId === undefined && s.status === undefined
+    && s.tags.length === 0 && s.minVersion === undefined && s.maxVersion === undefined;
+}

@@ -1,4 +1,5 @@
 import type { Provider, Tx } from '../client';
+import { Prisma } from '../generated/sqlite/client';
 import type { Page, PageRequest, SortKey } from '../../domain/paging';
 import type { ModelSearch, TagFilterInput, VersionSearch } from '../../domain/registry-search';
 import { orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
@@ -91,10 +92,50 @@ export function countVersions(db: Tx, where: Record<string, unknown>): Promise<n
   return db.modelVersion.count({ where } as Parameters<Tx['modelVersion']['count']>[0]);
 }
 
+// The only columns a version list sorts by: names interpolated into SQL come from this list.
+const VERSION_SORT_COLUMNS: ReadonlySet<string> = new Set(['version', 'createdAt', 'updatedAt', 'id']);
+
+/**
+ * The first `take` live versions of each model in one statement, with ROW_NUMBER() per model
+ * (both databases have window functions): a model with thousands of versions costs `take` rows.
+ */
+async function firstVersionsOfModels(db: Tx, modelIds: readonly number[], keys: SortKey[], take: number): Promise<VersionRow[]> {
+  const order = orderBy(keys).map((key) => {
+    const [field, direction] = Object.entries(key)[0];
+    if (!VERSION_SORT_COLUMNS.has(field)) throw new Error(`not a version sort column: ${field}`);
+    return Prisma.raw(`"${field}" ${direction === 'asc' ? 'ASC' : 'DESC'}`);
+  });
+  const orderSql = Prisma.join(order, ', ');
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT * FROM (
+      SELECT v.*, ROW_NUMBER() OVER (PARTITION BY v."modelId" ORDER BY ${orderSql}) AS "rowNumber"
+      FROM "ModelVersion" v
+      WHERE v."deletedAt" IS NULL AND v."modelId" IN (${Prisma.join([...modelIds])})
+    ) ranked
+    WHERE ranked."rowNumber" <= ${take}
+    ORDER BY ranked."modelId", ${orderSql}`;
+  return rows.map(toVersionRow);
+}
+
+/** A raw row as Prisma's own queries return it (dates as Date, numbers as number). */
+function toVersionRow(raw: Record<string, unknown>): VersionRow {
+  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
+  const text = (v: unknown) => (v == null ? null : String(v));
+  return {
+    id: Number(raw.id), modelId: Number(raw.modelId), version: Number(raw.version),
+    stage: String(raw.stage) as VersionRow['stage'], status: String(raw.status) as VersionRow['status'],
+    statusMessage: text(raw.statusMessage), source: String(raw.source), runId: text(raw.runId), runLink: text(raw.runLink),
+    description: text(raw.description), createdBy: String(raw.createdBy),
+    createdAt: date(raw.createdAt)!, updatedAt: date(raw.updatedAt)!, deletedAt: date(raw.deletedAt),
+  };
+}
+
 /**
  * One page of versions for each of several models with the same filter, order and page size,
- * in ONE statement: every parent's rows after its own cursor, ordered by model then the sort
- * keys, sliced per model in memory. A cursor that is not the model's own fails that model only.
+ * in ONE statement. The first page of an unfiltered list (what a dashboard asks) takes only
+ * `first + 1` rows per model (ROW_NUMBER); otherwise every parent's rows after its own cursor,
+ * ordered by model then the sort keys, are sliced per model in memory. A cursor that is not the
+ * model's own fails that model only.
  */
 export async function pageVersionsOfModels(
   db: Tx,
@@ -102,6 +143,7 @@ export async function pageVersionsOfModels(
   where: Record<string, unknown>,
   keys: SortKey[],
   first: number,
+  unfiltered = false,
 ): Promise<(Page<VersionRow> | Error)[]> {
   const perParent = parents.map((p) => {
     try {
@@ -112,12 +154,13 @@ export async function pageVersionsOfModels(
     }
   });
   const valid = perParent.filter((p): p is Exclude<typeof p, Error> => !(p instanceof Error));
-  const rows = valid.length
-    ? await db.modelVersion.findMany({
+  const firstPages = unfiltered && parents.every((p) => p.after == null);
+  const rows = !valid.length ? []
+    : firstPages ? await firstVersionsOfModels(db, parents.map((p) => p.modelId), keys, first + 1)
+    : await db.modelVersion.findMany({
       where: { AND: [where, { OR: valid.map((p) => p.args.where) }] },
       orderBy: [{ modelId: 'asc' }, ...orderBy(keys)],
-    } as Parameters<Tx['modelVersion']['findMany']>[0])
-    : [];
+    } as Parameters<Tx['modelVersion']['findMany']>[0]);
   const byModel = new Map<number, VersionRow[]>();
   for (const row of rows) {
     const list = byModel.get(row.modelId) ?? [];

@@ -9,7 +9,7 @@ import { findVersionsByIds, findVersionsByNumbers, latestNumbersPerStage, type V
 import { pageSize, type Page } from '../../domain/paging';
 import { byStageOrder } from '../../domain/registry';
 import {
-  DEFAULT_VERSION_ORDER, VERSION_ORDER_FIELDS, sortKeys, versionSearch, type ListArgs, type VersionFilterInput, type VersionOrderField,
+  DEFAULT_VERSION_ORDER, VERSION_ORDER_FIELDS, isUnfiltered, sortKeys, versionSearch, type ListArgs, type VersionFilterInput, type VersionOrderField,
 } from '../../domain/registry-search';
 import { groupLoader, rowLoader, type LoaderOptions } from './loader';
 
@@ -70,8 +70,9 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
       try {
         const first = pageSize(sample.first);
         const order = sortKeys(sample.orderBy, VERSION_ORDER_FIELDS, DEFAULT_VERSION_ORDER);
-        const where = versionWhere(versionSearch(sample.filter));
-        const pages = await pageVersionsOfModels(db, indexes.map((i) => ({ modelId: keys[i].modelId, after: keys[i].after })), where, order, first);
+        const search = versionSearch(sample.filter);
+        const parents = indexes.map((i) => ({ modelId: keys[i].modelId, after: keys[i].after }));
+        const pages = await pageVersionsOfModels(db, parents, versionWhere(search), order, first, isUnfiltered(search));
         indexes.forEach((i, j) => { results[i] = pages[j]; });
       } catch (error) {
         for (const i of indexes) results[i] = errorOf(error);
