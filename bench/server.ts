@@ -23,7 +23,8 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-const MAIN = join(projectRoot, 'dist', 'src', 'main.js');
+// The gateway of the same build as this file (dist/bench -> dist/src), never another one.
+const MAIN = join(__dirname, '..', 'src', 'main.js');
 const running = new Set<ChildProcess>();
 
 /** Kills every gateway still running; safe to call from an exit handler (synchronous). */
