@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { serializedSqliteAdapter } from './sqlite-adapter';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
 
@@ -65,7 +65,7 @@ export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Databas
     const adapter = new PrismaPg({ connectionString: url, max: poolSize });
     prisma = new PostgresClient({ adapter, log, transactionOptions }) as unknown as Db;
   } else {
-    const adapter = new PrismaBetterSqlite3({ url: sqlitePath(url) });
+    const adapter = serializedSqliteAdapter(sqlitePath(url));
     prisma = new SqliteClient({ adapter, log, transactionOptions });
   }
   (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
