@@ -73,7 +73,7 @@ export function table(report: BenchReport): string {
   const rows = report.results.map((r) => [
     r.workload,
     r.gateway,
-    fixed(r.requestsPerSecond, 0),
+    fixed(r.requestsPerSecond, r.requestsPerSecond < 10 ? 1 : 0),
     fixed(r.latencyMs.p50, 0),
     fixed(r.latencyMs.p99, 0),
     fixed(r.statementsPerRequest, Number.isInteger(r.statementsPerRequest) ? 0 : 1),
