@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings: LoadSettings = { duration: options.duration, warmup: options.warmup, connections: options.connections };
   log(`bench: ${redact(options.db)}`);
 
-  log(`seeding ${params.models} models x ${params.versions} versions`);
+  log(`registry: ${params.models} models x ${params.versions} versions`);
   const seed = await prepareDatabase(options.db, params, options.reuse, log);
   if (!seed.reused) log(`seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rowsPerSecond)} rows/s`);
 
