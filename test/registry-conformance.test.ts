@@ -235,3 +235,22 @@ describe('deletes racing governance', () => {
     }
   });
 });
+
+describe('writes racing a model delete', () => {
+  it('either land before the delete or find nothing (NOT_FOUND), never an internal error', async () => {
+    for (let round = 0; round < 10; round++) {
+      const name = `vanish-${round}`;
+      await seed.model(name);
+      await seed.version(name);
+      const results = await Promise.all([
+        api.gql(RegCreateVersionDocument, { input: { name, source: 's3://b/x' } }),
+        api.gql(RegSetModelTagDocument, { input: { name, key: 'k', value: 'v' } }),
+        api.gql(RegSetAliasDocument, { input: { name, alias: 'a', version: 1 } }),
+        api.gql(RegLogMetricsDocument, { input: { name, version: 1, metrics: [{ key: 'm', value: 1 }] } }),
+        api.gql(RegDeleteModelDocument, { input: { name } }),
+        api.gql(RegRenameModelDocument, { input: { name, newName: `${name}-renamed` } }),
+      ]);
+      for (const result of results) expect(codes(result).filter((c) => c !== 'NOT_FOUND')).toEqual([]);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { recordAudit } from '../db/repositories/audit.repository';
 import type { ModelRow } from '../db/repositories/model.repository';
 import { validateAlias } from '../domain/registry';
 import type { Principal } from '../domain/roles';
-import { requireModel, requireVersion } from './lookup';
+import { inTransaction, requireModel, requireVersion } from './lookup';
 
 /** Aliases: a name that points at one live version of its model. */
 export class AliasService {
@@ -13,7 +13,7 @@ export class AliasService {
   /** Points the alias at the version, moving it when it pointed elsewhere. */
   async set(actor: Principal, input: { name: string; alias: string; version: number }): Promise<ModelRow> {
     const alias = validateAlias(input.alias);
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       const previous = await findAlias(tx, model.id, alias);
       await upsertAlias(tx, model.id, alias, version.id);
@@ -28,7 +28,7 @@ export class AliasService {
   /** Deleting an alias that does not exist succeeds and changes (and records) nothing. */
   async delete(actor: Principal, input: { name: string; alias: string }): Promise<ModelRow> {
     const alias = validateAlias(input.alias);
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       const existing = await findAlias(tx, model.id, alias);
       if (existing && (await deleteAlias(tx, model.id, alias))) {

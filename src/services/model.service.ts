@@ -7,7 +7,7 @@ import { validateModelName, validateText } from '../domain/names';
 import { validateKey, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
 import { uniquely } from './errors';
-import { requireLockedModel, requireModel } from './lookup';
+import { inTransaction, requireModel } from './lookup';
 
 export interface CreateModelInput {
   name: string;
@@ -23,7 +23,7 @@ export class ModelService {
     const name = validateModelName(input.name);
     const description = validateText(input.description, 'description');
     const tags = validateTags(input.tags);
-    return uniquely(() => this.db.prisma.$transaction(async (tx) => {
+    return uniquely(() => inTransaction(this.db, async (tx) => {
       const model = await insertModel(tx, { name, description, createdBy: actor.name });
       await insertModelTags(tx, model.id, tags);
       await recordAudit(tx, { action: 'MODEL_CREATED', actor: actor.name, modelName: name, details: { description, tags } });
@@ -34,7 +34,7 @@ export class ModelService {
   /** An omitted description changes nothing; null clears it. */
   async update(actor: Principal, input: { name: string; description?: string | null }): Promise<ModelRow> {
     const description = validateText(input.description, 'description');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       if (input.description === undefined) return model;
       const updated = await updateModelDescription(tx, model.id, description);
@@ -46,7 +46,7 @@ export class ModelService {
   /** Versions, tags, aliases, requests and policies belong to the model's id, so they move with it. */
   async rename(actor: Principal, input: { name: string; newName: string }): Promise<ModelRow> {
     const newName = validateModelName(input.newName, 'newName');
-    return uniquely(() => this.db.prisma.$transaction(async (tx) => {
+    return uniquely(() => inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       if (model.name === newName) return model;
       const renamed = await renameModel(tx, model.id, newName);
@@ -57,8 +57,8 @@ export class ModelService {
 
   /** Refused while a version is in PRODUCTION; audit events keep the name it had. */
   async delete(actor: Principal, input: { name: string }): Promise<string> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const model = await requireLockedModel(tx, input.name);
+    return inTransaction(this.db, async (tx) => {
+      const model = await requireModel(tx, input.name);
       if (!(await deleteModelUnlessInProduction(tx, model.id))) {
         throw conflict(`Registered model "${model.name}" has a version in PRODUCTION: archive it before deleting the model`);
       }
@@ -70,7 +70,7 @@ export class ModelService {
   async setTag(actor: Principal, input: { name: string; key: string; value: string }): Promise<ModelRow> {
     const key = validateKey(input.key, 'key');
     const value = validateTagValue(input.value, 'value');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       await upsertModelTag(tx, model.id, key, value);
       await recordAudit(tx, { action: 'TAG_SET', actor: actor.name, modelName: model.name, details: { key, value } });
@@ -81,7 +81,7 @@ export class ModelService {
   /** Deleting a tag that is not there succeeds and changes (and records) nothing. */
   async deleteTag(actor: Principal, input: { name: string; key: string }): Promise<ModelRow> {
     const key = validateKey(input.key, 'key');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       if (await deleteModelTag(tx, model.id, key)) {
         await recordAudit(tx, { action: 'TAG_DELETED', actor: actor.name, modelName: model.name, details: { key } });

@@ -12,7 +12,7 @@ import { badInput, conflict } from '../domain/errors';
 import { validateText } from '../domain/names';
 import { validateKey, validateMetrics, validateSource, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
-import { requireModel, requireVersion } from './lookup';
+import { inTransaction, requireModel, requireVersion } from './lookup';
 
 export interface CreateVersionInput {
   name: string;
@@ -38,7 +38,7 @@ export class VersionService {
     const description = validateText(input.description, 'description');
     const tags = validateTags(input.tags);
     const metrics = validateMetrics(input.metrics);
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       // The increment also marks the model updated, as MLflow does when a version is added.
       const number = await nextVersionNumber(tx, model.id);
@@ -53,7 +53,7 @@ export class VersionService {
   /** An omitted description changes nothing; null clears it. */
   async update(actor: Principal, input: VersionRef & { description?: string | null }): Promise<VersionRow> {
     const description = validateText(input.description, 'description');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if (input.description === undefined) return version;
       const updated = await updateVersionDescription(tx, version.id, description);
@@ -67,8 +67,8 @@ export class VersionService {
    * cancels its pending requests. Refused while it is in PRODUCTION.
    */
   async delete(actor: Principal, input: VersionRef): Promise<number> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const { model, version } = await requireVersion(tx, input.name, input.version, { lock: true });
+    return inTransaction(this.db, async (tx) => {
+      const { model, version } = await requireVersion(tx, input.name, input.version);
       if (!(await softDeleteUnlessInProduction(tx, version.id))) {
         throw conflict(`Version ${version.version} of "${model.name}" is in PRODUCTION: archive it before deleting it`);
       }
@@ -86,7 +86,7 @@ export class VersionService {
   async setTag(actor: Principal, input: VersionRef & { key: string; value: string }): Promise<VersionRow> {
     const key = validateKey(input.key, 'key');
     const value = validateTagValue(input.value, 'value');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       await upsertVersionTag(tx, version.id, key, value);
       await recordAudit(tx, { action: 'TAG_SET', actor: actor.name, modelName: model.name, version: version.version, details: { key, value } });
@@ -97,7 +97,7 @@ export class VersionService {
   /** Deleting a tag that is not there succeeds and changes (and records) nothing. */
   async deleteTag(actor: Principal, input: VersionRef & { key: string }): Promise<VersionRow> {
     const key = validateKey(input.key, 'key');
-    return this.db.prisma.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if (await deleteVersionTag(tx, version.id, key)) {
         await recordAudit(tx, { action: 'TAG_DELETED', actor: actor.name, modelName: model.name, version: version.version, details: { key } });
@@ -110,8 +110,8 @@ export class VersionService {
   async logMetrics(actor: Principal, input: VersionRef & { metrics: KeyValue<number>[] }): Promise<VersionRow> {
     const metrics = validateMetrics(input.metrics);
     if (metrics.length === 0) throw badInput('metrics must list at least one metric', { field: 'metrics' });
-    return this.db.prisma.$transaction(async (tx) => {
-      const { model, version } = await requireVersion(tx, input.name, input.version, { lock: true });
+    return inTransaction(this.db, async (tx) => {
+      const { model, version } = await requireVersion(tx, input.name, input.version);
       if ((await countPendingRequests(tx, version.id)) > 0) {
         throw conflict(`Version ${version.version} of "${model.name}" has a pending transition request: its metrics are frozen until it is decided`);
       }

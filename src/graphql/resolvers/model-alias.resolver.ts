@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { Role } from '../../domain/roles';
 import type { Context } from '../context';
+import { stillThere } from './still-there';
 import { DeleteModelAliasInput, ModelAliasPayload, SetModelAliasInput } from '../inputs/model-alias.input';
 import { ModelAlias } from '../types/model-alias.type';
 import { ModelVersion } from '../types/model-version.type';
@@ -21,6 +22,6 @@ export class ModelAliasResolver {
 
   @FieldResolver(() => ModelVersion)
   async version(@Root() alias: { versionId: number }, @Ctx() ctx: Context) {
-    return ctx.loaders.versionById.load(alias.versionId);
+    return stillThere(await ctx.loaders.versionById.load(alias.versionId));
   }
 }

@@ -4,6 +4,7 @@ import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { toGlobalId } from '../ids';
+import { stillThere } from './still-there';
 import {
   CreateModelVersionInput, CreateModelVersionPayload, DeleteModelVersionInput, DeleteModelVersionPayload, DeleteModelVersionTagInput,
   LogModelVersionMetricsInput, ModelVersionPayload, SetModelVersionTagInput, UpdateModelVersionInput,
@@ -82,7 +83,7 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => RegisteredModel)
   async model(@Root() version: VersionRow, @Ctx() ctx: Context) {
-    return ctx.loaders.modelById.load(version.modelId);
+    return stillThere(await ctx.loaders.modelById.load(version.modelId));
   }
 
   @FieldResolver(() => [Tag])
