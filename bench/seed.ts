@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createDatabase, type Db } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { recordAudit } from '../src/db/repositories/audit.repository';
+import { nameSearchKey } from '../src/db/repositories/search.repository';
 import {
   aliasTargets, historyOf, modelName, modelTags, random, requestCounts, sameParams, stageOf, versionMetrics, versionTags,
   type SeedParams, type StageName,
@@ -82,7 +83,7 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   const modelRows = Array.from({ length: models }, (_, i) => {
     const name = modelName(i);
     return {
-      name, nameLower: name.toLowerCase(), description: `Benchmark model ${i}`, createdBy: SEEDER,
+      name, nameLower: nameSearchKey(name), description: `Benchmark model ${i}`, createdBy: SEEDER,
       createdAt: modelCreated(i), updatedAt: versionCreated(i, count), lastVersion: count,
     };
   });
