@@ -3,11 +3,11 @@ import { pageArgs, toPage, type KeysetQuery } from '../db/keyset';
 import {
   auditWhere, countAuditEvents, findAuditEvents, recordAudit, type AuditEntry, type AuditFilter, type AuditRow,
 } from '../db/repositories/audit.repository';
-import { findModelByName } from '../db/repositories/model.repository';
+import { findModelByName, lockModelRow } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
 import {
   cancelRequests, countRequests, createRequest, findDecisions, findPendingOfVersions, findPendingRequests, findRequest,
-  findRequests, findVersionForGovernance, findVersionsInStage, insertDecision, lockModelRow, moveVersion, requestWhere,
+  findRequests, findVersionForGovernance, findVersionsInStage, insertDecision, moveVersion, requestWhere,
   resolveRequest, type RequestFilter, type RequestRow,
 } from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';

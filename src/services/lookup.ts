@@ -1,6 +1,6 @@
 import type { Database, Tx } from '../db/client';
 import { findModelByName, findModelsByIds, type ModelRow } from '../db/repositories/model.repository';
-import { lockModelRow } from '../db/repositories/request.repository';
+import { lockModelRow } from '../db/repositories/model.repository';
 import { findVersionOfModel, type VersionRow } from '../db/repositories/version.repository';
 import { notFound } from '../domain/errors';
 import { isLookupable } from '../domain/registry-search';

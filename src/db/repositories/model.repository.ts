@@ -3,6 +3,18 @@ import { nameSearchKey } from './search.repository';
 
 export type ModelRow = Awaited<ReturnType<Tx['registeredModel']['findUniqueOrThrow']>>;
 
+/**
+ * Serializes every write of one model (registry and governance): a no-op UPDATE of the model's row.
+ * PostgreSQL holds the row lock until commit, so a second transaction on the same model waits
+ * here and, under READ COMMITTED, every statement it runs afterwards sees what the first one
+ * committed (each statement takes a fresh snapshot). On SQLite the connection runs one
+ * transaction at a time (db/sqlite-adapter.ts). Raw SQL, not `update`, so that `updatedAt` does not move for a vote.
+ * The same statement on both databases; lock order everywhere: model row, then request rows.
+ */
+export async function lockModelRow(tx: Tx, modelId: number): Promise<void> {
+  await tx.$executeRaw`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion" WHERE "id" = ${modelId}`;
+}
+
 export function findModelByName(db: Tx, name: string): Promise<ModelRow | null> {
   return db.registeredModel.findUnique({ where: { name } });
 }

@@ -7,18 +7,6 @@ export type RequestRow = Awaited<ReturnType<Tx['transitionRequest']['findUniqueO
 export type DecisionRow = Awaited<ReturnType<Tx['approvalDecision']['findUniqueOrThrow']>>;
 export type StageTransitionRow = Awaited<ReturnType<Tx['stageTransition']['findUniqueOrThrow']>>;
 
-/**
- * Serializes every governance write of one model: a no-op UPDATE of the model's row.
- * PostgreSQL holds the row lock until commit, so a second transaction on the same model waits
- * here and, under READ COMMITTED, every statement it runs afterwards sees what the first one
- * committed (each statement takes a fresh snapshot). SQLite has one writer: its transactions
- * are serialized anyway. Raw SQL, not `update`, so that `updatedAt` does not move for a vote.
- * The same statement on both databases; lock order everywhere: model row, then request rows.
- */
-export async function lockModelRow(tx: Tx, modelId: number): Promise<void> {
-  await tx.$executeRaw`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion" WHERE "id" = ${modelId}`;
-}
-
 export function findRequest(db: Tx, id: number) {
   return db.transitionRequest.findUnique({ where: { id }, include: { version: { select: { id: true, modelId: true, version: true, deletedAt: true, model: { select: { name: true } } } } } });
 }
