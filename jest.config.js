@@ -12,8 +12,8 @@ const project = (provider) => ({
   },
   transformIgnorePatterns: ['/node_modules/(?!@prisma/schema-engine-wasm/)'],
   globals: { MODELGATE_TEST_PROVIDER: provider },
-  // Pure domain tests do not touch a database: run them once.
-  ...(provider === 'postgres' ? { testPathIgnorePatterns: ['/src/domain/', '/node_modules/'] } : {}),
+  // Tests beside the code (src/**) are pure, with no database: run them once.
+  ...(provider === 'postgres' ? { testPathIgnorePatterns: ['/src/', '/node_modules/'] } : {}),
 });
 
 const postgres = /^postgres(ql)?:\/\//.test(process.env.TEST_DATABASE_URL ?? '');
