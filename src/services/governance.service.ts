@@ -24,6 +24,7 @@ import {
 // Request ids in errors and audit details are the public (global) ids a client can use:
 // a pure encoding function, not GraphQL machinery.
 import { toGlobalId } from '../graphql/ids';
+import { requireModel } from './lookup';
 import { isUniqueViolation } from './errors';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
@@ -128,12 +129,7 @@ export class GovernanceService {
     const command: StageChangeCommand = { toStage: input.toStage, archiveExistingVersions: input.archiveExistingVersions ?? false };
     const comment = validateText(input.comment, 'comment');
     return this.db.prisma.$transaction(async (tx) => {
-      const model = await findModelByName(tx, input.name);
-      if (!model) throw notFound(`No registered model named "${input.name}"`);
-      await lockModelRow(tx, model.id);
-      const version = await findVersionForGovernance(tx, { modelId: model.id, version: input.version });
-      if (!version) throw notFound(`Model "${input.name}" has no version ${input.version}`);
-      const policy = await this.policyFor(tx, model.id, command.toStage);
+      const { model, version, policy } = await this.lockedTarget(tx, input);
       const [duplicate] = await findPendingRequests(tx, version.id, command.toStage);
       const outcome = decideRequest({ version: versionState(version), command, pendingSameTarget: duplicate ? requestGid(duplicate.id) : null, policy });
 
@@ -161,6 +157,14 @@ export class GovernanceService {
   }
 
   /** Loads a request under its model's lock: unknown ids and requests of deleted versions are NOT_FOUND. */
+  /** The version a stage change targets, read under its model's lock, with the policy of the target stage. */
+  private async lockedTarget(tx: Tx, input: { name: string; version: number; toStage: Stage }) {
+    const model = await requireModel(tx, input.name);
+    const version = await findVersionForGovernance(tx, { modelId: model.id, version: input.version });
+    if (!version) throw notFound(`Model "${input.name}" has no version ${input.version}`);
+    return { model, version, policy: await this.policyFor(tx, model.id, input.toStage) };
+  }
+
   private async lockedRequest(tx: Tx, id: number) {
     const first = await findRequest(tx, id);
     if (!first || first.version.deletedAt) throw notFound('No such transition request');
@@ -235,12 +239,7 @@ export class GovernanceService {
     const command: StageChangeCommand = { toStage: input.toStage, archiveExistingVersions: input.archiveExistingVersions ?? false };
     const comment = validateText(input.comment, 'comment');
     return this.db.prisma.$transaction(async (tx) => {
-      const model = await findModelByName(tx, input.name);
-      if (!model) throw notFound(`No registered model named "${input.name}"`);
-      await lockModelRow(tx, model.id);
-      const version = await findVersionForGovernance(tx, { modelId: model.id, version: input.version });
-      if (!version) throw notFound(`Model "${input.name}" has no version ${input.version}`);
-      const policy = await this.policyFor(tx, model.id, command.toStage);
+      const { model, version, policy } = await this.lockedTarget(tx, input);
       decideDirectTransition({ version: versionState(version), command, policy });
       const audit = await this.apply(tx, { version, modelName: model.name, command, actor: actor.name, requestId: null, at: new Date(), comment });
       await recordAudit(tx, ...audit);
