@@ -31,3 +31,9 @@ export interface Page<T> {
   hasPreviousPage: boolean;
   cursor(row: T): string;
 }
+
+/** A page of a list and, only when asked for, the number of items matching its filter. */
+export interface Listing<T> {
+  page: Page<T>;
+  totalCount: () => Promise<number>;
+}

@@ -13,7 +13,7 @@ import {
 import type { VersionRow } from '../db/repositories/version.repository';
 import { conflict, notFound } from '../domain/errors';
 import { validateModelName, validateText } from '../domain/names';
-import { pageSize, type Page } from '../domain/paging';
+import { pageSize, type Listing } from '../domain/paging';
 import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../domain/policy';
 import type { Principal } from '../domain/roles';
 import { versionsToArchive, type Stage, type StageChangeCommand } from '../domain/stages';
@@ -30,11 +30,6 @@ import { isUniqueViolation } from './errors';
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
 const REQUESTS_NEWEST_FIRST: KeysetQuery = { kind: 'TransitionRequest', keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
 const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
-
-export interface Listed<T> {
-  page: Page<T>;
-  totalCount: () => Promise<number>;
-}
 
 /** A policy as the API shows it: `modelName` null for the registry-wide or built-in default. */
 export interface PolicyView {
@@ -248,7 +243,7 @@ export class GovernanceService {
   }
 
   /** Query.transitionRequests: requests of live versions, newest first. */
-  async requests(filter: RequestFilter, first?: number | null, after?: string | null): Promise<Listed<RequestRow>> {
+  async requests(filter: RequestFilter, first?: number | null, after?: string | null): Promise<Listing<RequestRow>> {
     const page = { first: pageSize(first), after };
     const where = requestWhere(filter);
     const rows = await findRequests(this.db.prisma, pageArgs(REQUESTS_NEWEST_FIRST, page, where));
@@ -256,7 +251,7 @@ export class GovernanceService {
   }
 
   /** Query.auditEvents: newest first; `since` inclusive, `until` exclusive. */
-  async auditEvents(filter: AuditFilter, first?: number | null, after?: string | null): Promise<Listed<AuditRow>> {
+  async auditEvents(filter: AuditFilter, first?: number | null, after?: string | null): Promise<Listing<AuditRow>> {
     const page = { first: pageSize(first), after };
     const where = auditWhere(filter);
     const rows = await findAuditEvents(this.db.prisma, pageArgs(AUDIT_NEWEST_FIRST, page, where));

@@ -4,18 +4,12 @@ import { findModelByName, type ModelRow } from '../db/repositories/model.reposit
 import { countModels, countVersions, modelWhere, pageModels, pageVersions, versionWhere } from '../db/repositories/search.repository';
 import { findVersion, findVersionsByIds, type VersionRow } from '../db/repositories/version.repository';
 import { badInput } from '../domain/errors';
-import { pageSize, type Page } from '../domain/paging';
+import { pageSize, type Listing, type Page } from '../domain/paging';
 import { validateAlias } from '../domain/registry';
 import {
   DEFAULT_MODEL_ORDER, DEFAULT_VERSION_ORDER, MODEL_ORDER_FIELDS, VERSION_ORDER_FIELDS, isLookupable, modelSearch, sortKeys, versionSearch,
   type ListArgs, type ModelFilterInput, type ModelOrderField, type VersionFilterInput, type VersionOrderField,
 } from '../domain/registry-search';
-
-/** A page of a list and, only when asked for, the number of items matching its filter. */
-export interface Listing<T> {
-  page: Page<T>;
-  totalCount: () => Promise<number>;
-}
 
 /** Reading the registry: lookups (null when missing) and keyset-paged searches. */
 export class RegistryService {
