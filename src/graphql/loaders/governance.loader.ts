@@ -11,7 +11,7 @@ import { pageSize, type Page } from '../../domain/paging';
 import { policyInForce, type Policy } from '../../domain/policy';
 import { STAGES } from '../../domain/stages';
 import type { RequestStatus } from '../../domain/transitions';
-import { groupLoader, rowLoader, type LoaderOptions } from './loader';
+import { groupLoader, indexesByShape, rowLoader, type LoaderOptions } from './loader';
 
 /** A per-parent request list: the parent, the status filter. Paging happens on the group. */
 export interface RequestListKey {
@@ -31,17 +31,18 @@ function requestListLoader(
   fetch: (parentIds: number[], status: RequestListKey['status']) => Promise<{ parentId: number; row: RequestRow }[]>,
 ): DataLoader<RequestListKey, RequestRow[], string> {
   return new DataLoader<RequestListKey, RequestRow[], string>(async (keys) => {
-    const byStatus = new Map<string, RequestListKey[]>();
-    for (const key of keys) byStatus.set(statusKey(key.status), [...(byStatus.get(statusKey(key.status)) ?? []), key]);
-    const groups = new Map<string, RequestRow[]>();
-    for (const [status, group] of byStatus) {
-      const rows = await fetch([...new Set(group.map((k) => k.parentId))], group[0].status);
+    const results: RequestRow[][] = keys.map(() => []);
+    for (const indexes of indexesByShape(keys, (k) => statusKey(k.status)).values()) {
+      const rows = await fetch([...new Set(indexes.map((i) => keys[i].parentId))], keys[indexes[0]].status);
+      const byParent = new Map<number, RequestRow[]>();
       for (const { parentId, row } of rows) {
-        const id = `${parentId}|${status}`;
-        groups.set(id, [...(groups.get(id) ?? []), row]);
+        const list = byParent.get(parentId);
+        if (list) list.push(row);
+        else byParent.set(parentId, [row]);
       }
+      for (const i of indexes) results[i] = byParent.get(keys[i].parentId) ?? [];
     }
-    return keys.map((k) => groups.get(`${k.parentId}|${statusKey(k.status)}`) ?? []);
+    return results;
   }, { batch: options.batch, cache: options.batch, cacheKeyFn: (k) => `${k.parentId}|${statusKey(k.status)}` });
 }
 

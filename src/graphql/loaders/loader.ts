@@ -34,3 +34,18 @@ export function rowLoader<K, R>(
     return keys.map((k) => byKey.get(k) ?? null);
   }, { batch: options.batch, cache: options.batch });
 }
+
+/**
+ * The positions of keys that share everything but their parent (filter, order, page size), by
+ * that shape: each group is one query for all its parents.
+ */
+export function indexesByShape<K>(keys: readonly K[], shapeOf: (key: K) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    const shape = shapeOf(key);
+    const group = groups.get(shape);
+    if (group) group.push(i);
+    else groups.set(shape, [i]);
+  });
+  return groups;
+}

@@ -11,7 +11,7 @@ import { byStageOrder } from '../../domain/registry';
 import {
   DEFAULT_VERSION_ORDER, VERSION_ORDER_FIELDS, isUnfiltered, sortKeys, versionSearch, type ListArgs, type VersionFilterInput, type VersionOrderField,
 } from '../../domain/registry-search';
-import { groupLoader, rowLoader, type LoaderOptions } from './loader';
+import { groupLoader, indexesByShape, rowLoader, type LoaderOptions } from './loader';
 
 /** The arguments of `RegisteredModel.versions` for one model. */
 export interface ModelVersionsKey extends ListArgs<VersionFilterInput, VersionOrderField> {
@@ -20,16 +20,6 @@ export interface ModelVersionsKey extends ListArgs<VersionFilterInput, VersionOr
 
 const numberKey = (modelId: number, version: number) => `${modelId}:${version}`;
 const aliasKey = (modelId: number, alias: string) => `${modelId}:${alias}`;
-
-/** Splits keys into groups that share everything but the model, so each group is one query. */
-function groupBy<K>(keys: readonly K[], shapeOf: (key: K) => string): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  keys.forEach((key, i) => {
-    const shape = shapeOf(key);
-    groups.set(shape, [...(groups.get(shape) ?? []), i]);
-  });
-  return groups;
-}
 
 function errorOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -64,7 +54,7 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
   /** A page of `RegisteredModel.versions` per model; models asking the same page share one query. */
   const modelVersionsPage = new DataLoader<ModelVersionsKey, Page<VersionRow> | Error, string>(async (keys) => {
     const results: (Page<VersionRow> | Error)[] = new Array(keys.length);
-    const groups = groupBy(keys, (k) => JSON.stringify([k.filter ?? null, k.orderBy ?? null, k.first ?? null]));
+    const groups = indexesByShape(keys, (k) => JSON.stringify([k.filter ?? null, k.orderBy ?? null, k.first ?? null]));
     await Promise.all([...groups.values()].map(async (indexes) => {
       const sample = keys[indexes[0]];
       try {
@@ -84,7 +74,7 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
   /** `totalCount` of `RegisteredModel.versions`: one grouped count per distinct filter. */
   const modelVersionsCount = new DataLoader<{ modelId: number; filter?: VersionFilterInput | null }, number, string>(async (keys) => {
     const results: (number | Error)[] = new Array(keys.length);
-    const groups = groupBy(keys, (k) => JSON.stringify(k.filter ?? null));
+    const groups = indexesByShape(keys, (k) => JSON.stringify(k.filter ?? null));
     await Promise.all([...groups.values()].map(async (indexes) => {
       try {
         const where = versionWhere(versionSearch(keys[indexes[0]].filter));
