@@ -64,10 +64,17 @@ export async function inspect(url: string): Promise<Inspection> {
   await client.connect();
   try {
     const schema = pgSchema(url);
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1', [
+      schema,
+    ]);
     const tables = Number(rows[0].n);
-    const { rows: audit } = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'AuditEvent']);
-    const markers = audit.length ? (await client.query<MarkerRow>(MARKERS_SQL.replace('"AuditEvent"', `"${schema}"."AuditEvent"`))).rows : [];
+    const { rows: audit } = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [
+      schema,
+      'AuditEvent',
+    ]);
+    const markers = audit.length
+      ? (await client.query<MarkerRow>(MARKERS_SQL.replace('"AuditEvent"', `"${schema}"."AuditEvent"`))).rows
+      : [];
     return fromMarkers(provider, tables, markers);
   } finally {
     await client.end();

@@ -22,7 +22,20 @@ export function sameParams(a: SeedParams, b: SeedParams): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export const DOMAINS = ['fraud', 'churn', 'ranking', 'vision', 'speech', 'pricing', 'forecast', 'recsys', 'search', 'ads', 'credit', 'spam'];
+export const DOMAINS = [
+  'fraud',
+  'churn',
+  'ranking',
+  'vision',
+  'speech',
+  'pricing',
+  'forecast',
+  'recsys',
+  'search',
+  'ads',
+  'credit',
+  'spam',
+];
 export const KINDS = ['detector', 'classifier', 'scorer', 'encoder', 'regressor', 'segmenter', 'tagger', 'embedder'];
 export const TEAMS = ['risk', 'growth', 'search', 'ads', 'vision', 'speech', 'platform', 'payments'];
 const TASKS = ['classification', 'regression', 'ranking', 'generation'];
@@ -60,7 +73,11 @@ export function stageOf(v: number, count: number): StageName {
 
 /** The stage changes that brought a version to its stage, oldest first. */
 export function historyOf(stage: StageName): [StageName, StageName][] {
-  const path: [StageName, StageName][] = [['NONE', 'STAGING'], ['STAGING', 'PRODUCTION'], ['PRODUCTION', 'ARCHIVED']];
+  const path: [StageName, StageName][] = [
+    ['NONE', 'STAGING'],
+    ['STAGING', 'PRODUCTION'],
+    ['PRODUCTION', 'ARCHIVED'],
+  ];
   const steps = { NONE: 0, STAGING: 1, PRODUCTION: 2, ARCHIVED: 3 }[stage];
   return path.slice(0, steps);
 }
@@ -69,7 +86,10 @@ export function historyOf(stage: StageName): [StageName, StageName][] {
 export function aliasTargets(count: number): { alias: string; version: number }[] {
   const champion = count >= 3 ? count - 2 : count;
   const challenger = count >= 2 ? count - 1 : count;
-  return [{ alias: ALIASES[0], version: champion }, { alias: ALIASES[1], version: challenger }];
+  return [
+    { alias: ALIASES[0], version: champion },
+    { alias: ALIASES[1], version: challenger },
+  ];
 }
 
 /** A small deterministic PRNG (mulberry32), so the same parameters seed the same data. */
@@ -87,7 +107,9 @@ export function random(seed: number): () => number {
 export function versionTags(i: number, v: number, rnd: () => number): { key: string; value: string }[] {
   const values = [
     `s3://datasets/${DOMAINS[i % DOMAINS.length]}/2026-${String(1 + (v % 12)).padStart(2, '0')}`,
-    Math.floor(rnd() * 0xffffffff).toString(16).padStart(8, '0'),
+    Math.floor(rnd() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0'),
     ['pytorch', 'xgboost', 'sklearn', 'tensorflow'][(i + v) % 4],
     `${TEAMS[i % TEAMS.length]}-ml`,
     `trained on ${Math.floor(rnd() * 1e6)} rows`,

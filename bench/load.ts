@@ -69,7 +69,13 @@ function withTally(workload: Workload, tally: Tally): autocannon.Request[] {
 }
 
 /** Load for `seconds`, or until `amount` requests have completed. */
-async function fire(url: string, workload: Workload, limit: { seconds: number } | { amount: number }, connections: number, tally: Tally): Promise<autocannon.Result> {
+async function fire(
+  url: string,
+  workload: Workload,
+  limit: { seconds: number } | { amount: number },
+  connections: number,
+  tally: Tally,
+): Promise<autocannon.Result> {
   const instance = autocannon({
     ...('amount' in limit ? { amount: limit.amount } : { duration: limit.seconds }),
     url: `${url}/graphql`,
@@ -91,9 +97,15 @@ export async function probe(url: string, p: Probe): Promise<{ statements: number
     signal: AbortSignal.timeout(60_000),
   });
   const statements = Number(response.headers.get('x-sql-statements'));
-  const result = (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
+  const result = (await response.json()) as {
+    data?: Record<string, unknown>;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
   if (result.errors?.length || !result.data) {
-    return { statements, problem: `HTTP ${response.status}: ${(result.errors ?? []).map((e) => `${e.extensions?.code}: ${e.message}`).join('; ')}` };
+    return {
+      statements,
+      problem: `HTTP ${response.status}: ${(result.errors ?? []).map((e) => `${e.extensions?.code}: ${e.message}`).join('; ')}`,
+    };
   }
   return { statements, problem: p.check?.(result.data) ?? null };
 }
@@ -130,7 +142,13 @@ export async function measure(url: string, workload: Workload, settings: LoadSet
     requests: result.requests.total,
     seconds: result.duration,
     requestsPerSecond: result.requests.total / result.duration,
-    latencyMs: { mean: result.latency.mean, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    latencyMs: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     errors,
     errorCodes: codes,
     statements: {

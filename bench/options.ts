@@ -68,15 +68,20 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 function seconds(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name} must be a number of seconds of at least ${min}, got "${raw}"`);
+  if (!Number.isFinite(value) || value < min)
+    throw new UsageError(`--${name} must be a number of seconds of at least ${min}, got "${raw}"`);
   return value;
 }
 
 function workloads(raw: string | undefined): WorkloadName[] {
   if (raw === undefined) return [...WORKLOADS];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
-  if (unknown.length || !names.length) throw new UsageError(`--workloads takes a comma-separated list of ${WORKLOADS.join(', ')}; got "${raw}"`);
+  if (unknown.length || !names.length)
+    throw new UsageError(`--workloads takes a comma-separated list of ${WORKLOADS.join(', ')}; got "${raw}"`);
   return WORKLOADS.filter((w) => names.includes(w));
 }
 

@@ -65,7 +65,8 @@ export function addRatios(results: WorkloadReport[]): void {
   }
 }
 
-const fixed = (n: number | null | undefined, digits: number) => (n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const fixed = (n: number | null | undefined, digits: number) =>
+  n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
 
 /** The results as a Markdown table: readable in a terminal, pasteable into the README. */
 export function table(report: BenchReport): string {
@@ -90,7 +91,9 @@ export function table(report: BenchReport): string {
 export function summary(report: BenchReport): string {
   const { seed, settings, database } = report;
   const size = `${seed.params.models} models x ${seed.params.versions} versions`;
-  const seeded = seed.reused ? 'reused' : `seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s (${Math.round(seed.rowsPerSecond)} rows/s)`;
+  const seeded = seed.reused
+    ? 'reused'
+    : `seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s (${Math.round(seed.rowsPerSecond)} rows/s)`;
   return `${database.provider} (${database.server}), ${size}, ${seeded}; ${settings.connections} connections, ${settings.warmup} s warm-up, ${settings.duration} s per workload`;
 }
 
@@ -100,11 +103,14 @@ export function notes(report: BenchReport): string[] {
   for (const r of report.results) {
     if (r.family !== 'approve' || !r.extra) continue;
     const e = r.extra;
-    lines.push(`approve: ${e.approved} transitions approved (${fixed(e.approved / r.seconds, 1)}/s), ${e.requestErrors} failed requests, ` +
-      `${e.approveErrors} failed approvals; SQL statements per transition request ${fixed(e.statementsPerTransitionRequest, 1)}, per approval ${fixed(e.statementsPerApproval, 1)}`);
+    lines.push(
+      `approve: ${e.approved} transitions approved (${fixed(e.approved / r.seconds, 1)}/s), ${e.requestErrors} failed requests, ` +
+        `${e.approveErrors} failed approvals; SQL statements per transition request ${fixed(e.statementsPerTransitionRequest, 1)}, per approval ${fixed(e.statementsPerApproval, 1)}`,
+    );
   }
   for (const r of report.results) {
-    if (r.limitedBy === 'amount') lines.push(`${r.workload} (${r.gateway}): slower than the run, measured over ${r.requests} requests instead`);
+    if (r.limitedBy === 'amount')
+      lines.push(`${r.workload} (${r.gateway}): slower than the run, measured over ${r.requests} requests instead`);
   }
   return lines;
 }

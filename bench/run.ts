@@ -6,7 +6,18 @@ import { redact, serverVersion } from './database';
 import { createKeys, type BenchKeys } from './keys';
 import { measure, type LoadSettings } from './load';
 import { HELP, parseOptions, UsageError, type BenchOptions } from './options';
-import { addRatios, machine, median, notes, summary, table, writeReport, type BenchReport, type GatewayKind, type WorkloadReport } from './report';
+import {
+  addRatios,
+  machine,
+  median,
+  notes,
+  summary,
+  table,
+  writeReport,
+  type BenchReport,
+  type GatewayKind,
+  type WorkloadReport,
+} from './report';
 import { prepareDatabase } from './seed';
 import { killAll, startGateway } from './server';
 import { approve, dashboard, lookup, search, type PoolVersion, type Workload } from './workloads';
@@ -17,10 +28,17 @@ const PAGE_SIZES = [20, 100];
 
 /** Runs workloads one after another against one gateway process, then stops it. */
 async function onGateway(
-  kind: GatewayKind, options: BenchOptions, keys: BenchKeys, settings: LoadSettings, workloads: Workload[],
+  kind: GatewayKind,
+  options: BenchOptions,
+  keys: BenchKeys,
+  settings: LoadSettings,
+  workloads: Workload[],
 ): Promise<WorkloadReport[]> {
   const gateway = await startGateway({
-    databaseUrl: options.db, dataloaders: kind === 'loaders', adminToken: keys.admin, poolSize: 10,
+    databaseUrl: options.db,
+    dataloaders: kind === 'loaders',
+    adminToken: keys.admin,
+    poolSize: 10,
   });
   log(`gateway (${kind === 'loaders' ? 'DataLoaders on' : 'DATALOADERS=false'}) pid ${gateway.pid} on ${gateway.url}`);
   const reports: WorkloadReport[] = [];
@@ -86,7 +104,15 @@ export async function main(argv: string[]): Promise<number> {
   const wanted = new Set(options.workloads);
   // The N+1 baseline first, on the same data: the approval bots run last because they write.
   if (wanted.has('dashboard')) {
-    results.push(...await onGateway('naive', options, keys, settings, PAGE_SIZES.map((n) => dashboard(n, params, keys))));
+    results.push(
+      ...(await onGateway(
+        'naive',
+        options,
+        keys,
+        settings,
+        PAGE_SIZES.map((n) => dashboard(n, params, keys)),
+      )),
+    );
   }
   const onLoaders: Workload[] = [
     ...(wanted.has('dashboard') ? PAGE_SIZES.map((n) => dashboard(n, params, keys)) : []),
@@ -94,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(wanted.has('search') ? [search(keys)] : []),
     ...(wanted.has('approve') ? [approve(pool, keys)] : []),
   ];
-  results.push(...await onGateway('loaders', options, keys, settings, onLoaders));
+  results.push(...(await onGateway('loaders', options, keys, settings, onLoaders)));
   addRatios(results);
 
   const report: BenchReport = {
@@ -109,7 +135,11 @@ export async function main(argv: string[]): Promise<number> {
     results,
   };
   const paths = writeReport(options.out, report);
-  process.stdout.write(`\n${summary(report)}\n\n${table(report)}\n\n${notes(report).map((n) => `${n}\n`).join('')}\n`);
+  process.stdout.write(
+    `\n${summary(report)}\n\n${table(report)}\n\n${notes(report)
+      .map((n) => `${n}\n`)
+      .join('')}\n`,
+  );
   log(`results: ${paths.join(', ')}`);
   const problems = results.flatMap((r) => r.problems.map((p) => `${r.workload} (${r.gateway}): ${p}`));
   if (problems.length) {
@@ -127,12 +157,15 @@ if (require.main === module) {
   };
   process.once('SIGINT', () => interrupt('SIGINT'));
   process.once('SIGTERM', () => interrupt('SIGTERM'));
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  }, (error) => {
-    const detail = error instanceof UsageError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
-    log(`bench failed: ${detail}`);
-    killAll();
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      const detail = error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`bench failed: ${detail}`);
+      killAll();
+      process.exitCode = 1;
+    },
+  );
 }

@@ -2,10 +2,20 @@ import { performance } from 'node:perf_hooks';
 import { createDatabase, type Db } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { recordAudit } from '../src/db/repositories/audit.repository';
-import { nameSearchKey } from '../src/db/repositories/search.repository';
+import { nameSearchKey } from '../src/db/repositories/model.repository';
 import {
-  aliasTargets, historyOf, modelName, modelTags, random, requestCounts, sameParams, stageOf, versionMetrics, versionTags,
-  type SeedParams, type StageName,
+  aliasTargets,
+  historyOf,
+  modelName,
+  modelTags,
+  random,
+  requestCounts,
+  sameParams,
+  stageOf,
+  versionMetrics,
+  versionTags,
+  type SeedParams,
+  type StageName,
 } from './dataset';
 import { inspect, redact, SEED_STARTED, SEEDED, wipe } from './database';
 import { UsageError } from './options';
@@ -33,7 +43,9 @@ const HOUR = 3_600_000;
 export async function prepareDatabase(url: string, params: SeedParams, reuse: boolean, log: (line: string) => void): Promise<SeedReport> {
   const found = await inspect(url);
   if (!found.empty && !found.benchOwned) {
-    throw new UsageError(`${redact(url)} holds data the benchmark did not seed; it wipes the database it runs on, so name an empty one (or one an earlier benchmark run seeded)`);
+    throw new UsageError(
+      `${redact(url)} holds data the benchmark did not seed; it wipes the database it runs on, so name an empty one (or one an earlier benchmark run seeded)`,
+    );
   }
   if (reuse && found.seeded && sameParams(found.seeded, params)) {
     await migrate(url);
@@ -83,12 +95,18 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   const modelRows = Array.from({ length: models }, (_, i) => {
     const name = modelName(i);
     return {
-      name, nameLower: nameSearchKey(name), description: `Benchmark model ${i}`, createdBy: SEEDER,
-      createdAt: modelCreated(i), updatedAt: versionCreated(i, count), lastVersion: count,
+      name,
+      nameLower: nameSearchKey(name),
+      description: `Benchmark model ${i}`,
+      createdBy: SEEDER,
+      createdAt: modelCreated(i),
+      updatedAt: versionCreated(i, count),
+      lastVersion: count,
     };
   });
   const createdModels = await inChunks<(typeof modelRows)[number], { id: number; name: string }>(modelRows, 7, (chunk) =>
-    prisma.registeredModel.createManyAndReturn({ data: chunk, select: { id: true, name: true } }));
+    prisma.registeredModel.createManyAndReturn({ data: chunk, select: { id: true, name: true } }),
+  );
   const modelIdByName = new Map(createdModels.map((m) => [m.name, m.id]));
   const modelIds = modelRows.map((m) => modelIdByName.get(m.name)!);
   log(`  ${models} models`);
@@ -96,16 +114,28 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   const modelTagRows = modelIds.flatMap((modelId, i) => modelTags(i).map((t) => ({ modelId, ...t })));
   await inChunks(modelTagRows, 3, (chunk) => prisma.modelTag.createMany({ data: chunk }));
 
-  const versionRows = modelIds.flatMap((modelId, i) => Array.from({ length: count }, (_, k) => {
-    const v = k + 1;
-    return {
-      modelId, version: v, stage: stageOf(v, count) as Stage, status: 'READY' as const,
-      source: `s3://models/${modelName(i)}/${v}`, runId: `run-${i}-${v}`, description: `Version ${v}`,
-      createdBy: SEEDER, createdAt: versionCreated(i, v), updatedAt: versionCreated(i, v),
-    };
-  }));
-  const createdVersions = await inChunks<(typeof versionRows)[number], { id: number; modelId: number; version: number }>(versionRows, 10, (chunk) =>
-    prisma.modelVersion.createManyAndReturn({ data: chunk, select: { id: true, modelId: true, version: true } }));
+  const versionRows = modelIds.flatMap((modelId, i) =>
+    Array.from({ length: count }, (_, k) => {
+      const v = k + 1;
+      return {
+        modelId,
+        version: v,
+        stage: stageOf(v, count) as Stage,
+        status: 'READY' as const,
+        source: `s3://models/${modelName(i)}/${v}`,
+        runId: `run-${i}-${v}`,
+        description: `Version ${v}`,
+        createdBy: SEEDER,
+        createdAt: versionCreated(i, v),
+        updatedAt: versionCreated(i, v),
+      };
+    }),
+  );
+  const createdVersions = await inChunks<(typeof versionRows)[number], { id: number; modelId: number; version: number }>(
+    versionRows,
+    10,
+    (chunk) => prisma.modelVersion.createManyAndReturn({ data: chunk, select: { id: true, modelId: true, version: true } }),
+  );
   const versionIdOf = new Map(createdVersions.map((v) => [`${v.modelId}:${v.version}`, v.id]));
   const versionId = (i: number, v: number) => versionIdOf.get(`${modelIds[i]}:${v}`)!;
   log(`  ${versionRows.length} versions`);
@@ -123,7 +153,9 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   await inChunks(metricRows, 3, (chunk) => prisma.versionMetric.createMany({ data: chunk }));
   log(`  ${tagRows.length} version tags, ${metricRows.length} metrics`);
 
-  const aliasRows = modelIds.flatMap((modelId, i) => aliasTargets(count).map(({ alias, version }) => ({ modelId, alias, versionId: versionId(i, version) })));
+  const aliasRows = modelIds.flatMap((modelId, i) =>
+    aliasTargets(count).map(({ alias, version }) => ({ modelId, alias, versionId: versionId(i, version) })),
+  );
   await inChunks(aliasRows, 3, (chunk) => prisma.modelAlias.createMany({ data: chunk }));
 
   // A few hundred requests: pending ones on the newest versions, approved ones that promoted the
@@ -132,24 +164,54 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   const recent = (i: number) => new Date(base + (models + 24) * HOUR + i * 60_000);
   const requestRows = [
     ...Array.from({ length: counts.pending }, (_, i) => ({
-      versionId: versionId(i, count), fromStage: 'NONE' as Stage, toStage: 'STAGING' as Stage, status: 'PENDING' as const,
-      requestedBy: CONTRIBUTOR, comment: 'ready for staging', requiredApprovals: 1, createdAt: recent(i), resolvedAt: null,
+      versionId: versionId(i, count),
+      fromStage: 'NONE' as Stage,
+      toStage: 'STAGING' as Stage,
+      status: 'PENDING' as const,
+      requestedBy: CONTRIBUTOR,
+      comment: 'ready for staging',
+      requiredApprovals: 1,
+      createdAt: recent(i),
+      resolvedAt: null,
     })),
     ...Array.from({ length: counts.approved }, (_, i) => ({
-      versionId: versionId(i, count - 2), fromStage: 'STAGING' as Stage, toStage: 'PRODUCTION' as Stage, status: 'APPROVED' as const,
-      requestedBy: CONTRIBUTOR, comment: 'promote', requiredApprovals: 1, createdAt: versionCreated(i, count), resolvedAt: versionCreated(i, count + 30),
+      versionId: versionId(i, count - 2),
+      fromStage: 'STAGING' as Stage,
+      toStage: 'PRODUCTION' as Stage,
+      status: 'APPROVED' as const,
+      requestedBy: CONTRIBUTOR,
+      comment: 'promote',
+      requiredApprovals: 1,
+      createdAt: versionCreated(i, count),
+      resolvedAt: versionCreated(i, count + 30),
     })),
     ...Array.from({ length: counts.rejected }, (_, i) => ({
-      versionId: versionId(i, count), fromStage: 'NONE' as Stage, toStage: 'PRODUCTION' as Stage, status: 'REJECTED' as const,
-      requestedBy: CONTRIBUTOR, comment: 'skip staging?', requiredApprovals: 1, createdAt: recent(i), resolvedAt: recent(i + 5),
+      versionId: versionId(i, count),
+      fromStage: 'NONE' as Stage,
+      toStage: 'PRODUCTION' as Stage,
+      status: 'REJECTED' as const,
+      requestedBy: CONTRIBUTOR,
+      comment: 'skip staging?',
+      requiredApprovals: 1,
+      createdAt: recent(i),
+      resolvedAt: recent(i + 5),
     })),
   ];
-  const createdRequests = await inChunks<(typeof requestRows)[number], { id: number; versionId: number; status: string; resolvedAt: Date | null }>(requestRows, 10, (chunk) =>
-    prisma.transitionRequest.createManyAndReturn({ data: chunk, select: { id: true, versionId: true, status: true, resolvedAt: true } }));
-  const decisionRows = createdRequests.filter((r) => r.status !== 'PENDING').map((r) => ({
-    requestId: r.id, approver: APPROVER, decision: r.status === 'APPROVED' ? ('APPROVE' as const) : ('REJECT' as const),
-    comment: r.status === 'APPROVED' ? 'metrics look good' : 'go through staging first', createdAt: r.resolvedAt!,
-  }));
+  const createdRequests = await inChunks<
+    (typeof requestRows)[number],
+    { id: number; versionId: number; status: string; resolvedAt: Date | null }
+  >(requestRows, 10, (chunk) =>
+    prisma.transitionRequest.createManyAndReturn({ data: chunk, select: { id: true, versionId: true, status: true, resolvedAt: true } }),
+  );
+  const decisionRows = createdRequests
+    .filter((r) => r.status !== 'PENDING')
+    .map((r) => ({
+      requestId: r.id,
+      approver: APPROVER,
+      decision: r.status === 'APPROVED' ? ('APPROVE' as const) : ('REJECT' as const),
+      comment: r.status === 'APPROVED' ? 'metrics look good' : 'go through staging first',
+      createdAt: r.resolvedAt!,
+    }));
   await inChunks(decisionRows, 5, (chunk) => prisma.approvalDecision.createMany({ data: chunk }));
   const promotedBy = new Map(createdRequests.filter((r) => r.status === 'APPROVED').map((r) => [r.versionId, r.id]));
 
@@ -158,7 +220,7 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
     for (let v = 1; v <= count; v++) {
       const id = versionId(i, v);
       historyOf(stageOf(v, count)).forEach(([fromStage, toStage], step) => {
-        const requestId = toStage === 'PRODUCTION' ? promotedBy.get(id) ?? null : null;
+        const requestId = toStage === 'PRODUCTION' ? (promotedBy.get(id) ?? null) : null;
         historyRows.push({ versionId: id, fromStage, toStage, at: versionCreated(i, v + 10 * (step + 1)), actor: APPROVER, requestId });
       });
     }
@@ -167,8 +229,14 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   log(`  ${requestRows.length} transition requests, ${decisionRows.length} decisions, ${historyRows.length} stage changes`);
 
   return {
-    RegisteredModel: modelRows.length, ModelTag: modelTagRows.length, ModelVersion: versionRows.length,
-    VersionTag: tagRows.length, VersionMetric: metricRows.length, ModelAlias: aliasRows.length,
-    TransitionRequest: requestRows.length, ApprovalDecision: decisionRows.length, StageTransition: historyRows.length,
+    RegisteredModel: modelRows.length,
+    ModelTag: modelTagRows.length,
+    ModelVersion: versionRows.length,
+    VersionTag: tagRows.length,
+    VersionMetric: metricRows.length,
+    ModelAlias: aliasRows.length,
+    TransitionRequest: requestRows.length,
+    ApprovalDecision: decisionRows.length,
+    StageTransition: historyRows.length,
   };
 }

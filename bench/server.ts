@@ -91,10 +91,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let ready = false;
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -110,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ready = true;
   } catch (error) {
     await stop();
-    throw new Error(`the gateway did not start: ${(error as Error).message}\n${output.join('')}`);
+    throw new Error(`the gateway did not start: ${(error as Error).message}\n${output.join('')}`, { cause: error });
   }
   const pid = child.pid!;
   return {
@@ -131,7 +133,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
 async function waitReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
   let done: number | null | undefined;
-  void exited.then((code) => { done = code; });
+  void exited.then((code) => {
+    done = code;
+  });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (done !== undefined) throw new Error(`it exited with code ${done}`);

@@ -73,24 +73,28 @@ export function dashboard(first: number, params: SeedParams, keys: BenchKeys): W
     family: 'dashboard',
     token: keys.viewer,
     requests: [{ method: 'POST', path: '/graphql', body: json(DASHBOARD, { first }) }],
-    probes: [{
-      body: json(DASHBOARD, { first }),
-      token: keys.viewer,
-      check(data) {
-        const page = data.registeredModels as Connection<{ latestVersions: unknown[]; versions: Connection<unknown> }>;
-        if (page.totalCount < params.models) return `totalCount ${page.totalCount}, seeded ${params.models}`;
-        if (page.edges.length !== expected) return `${page.edges.length} models on the page, expected ${expected}`;
-        const first = page.edges[0]?.node;
-        if (first && first.versions.edges.length !== Math.min(5, params.versions)) return `${first.versions.edges.length} versions on the first model`;
-        return null;
+    probes: [
+      {
+        body: json(DASHBOARD, { first }),
+        token: keys.viewer,
+        check(data) {
+          const page = data.registeredModels as Connection<{ latestVersions: unknown[]; versions: Connection<unknown> }>;
+          if (page.totalCount < params.models) return `totalCount ${page.totalCount}, seeded ${params.models}`;
+          if (page.edges.length !== expected) return `${page.edges.length} models on the page, expected ${expected}`;
+          const first = page.edges[0]?.node;
+          if (first && first.versions.edges.length !== Math.min(5, params.versions))
+            return `${first.versions.edges.length} versions on the first model`;
+          return null;
+        },
       },
-    }],
+    ],
   };
 }
 
 export function lookup(params: SeedParams, keys: BenchKeys): Workload {
   const rnd = random(7);
-  const body = () => json(LOOKUP, { name: modelName(Math.floor(rnd() * params.models)), alias: ALIASES[Math.floor(rnd() * ALIASES.length)] });
+  const body = () =>
+    json(LOOKUP, { name: modelName(Math.floor(rnd() * params.models)), alias: ALIASES[Math.floor(rnd() * ALIASES.length)] });
   return {
     name: 'lookup',
     family: 'lookup',
@@ -141,7 +145,10 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
 
   const settle = (body: string, field: string): { id: string; status: string } | null => {
     try {
-      const parsed = JSON.parse(body) as { data?: Record<string, { transitionRequest: { id: string; status: string } } | null>; errors?: unknown[] };
+      const parsed = JSON.parse(body) as {
+        data?: Record<string, { transitionRequest: { id: string; status: string } } | null>;
+        errors?: unknown[];
+      };
       const request = parsed.data?.[field]?.transitionRequest;
       return !parsed.errors?.length && request ? request : null;
     } catch {
@@ -169,7 +176,11 @@ export function approve(pool: PoolVersion[], keys: BenchKeys): Workload {
           }
           const target = item.stage === 'STAGING' ? 'PRODUCTION' : 'STAGING';
           Object.assign(ctx, { item, target, bot, idle: false, requestId: null });
-          return { ...req, headers: bearer(keys.contributors[bot]), body: json(REQUEST, { input: { name: item.name, version: item.version, toStage: target, comment: 'bench' } }) };
+          return {
+            ...req,
+            headers: bearer(keys.contributors[bot]),
+            body: json(REQUEST, { input: { name: item.name, version: item.version, toStage: target, comment: 'bench' } }),
+          };
         },
         onResponse(_status, body, context, headers) {
           const ctx = context as Ctx;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The Prisma CLI downloads a native schema engine before every command, and some machines
@@ -8,8 +8,7 @@ import { join } from 'node:path';
 export function useWasmEnginesWhenNoNativeOne(): void {
   if (process.env.PRISMA_SCHEMA_ENGINE_BINARY) return;
   const enginesDir = join(__dirname, '..', 'node_modules', '@prisma', 'engines');
-  const hasNative = existsSync(enginesDir) &&
-    require('node:fs').readdirSync(enginesDir).some((f: string) => f.startsWith('schema-engine'));
+  const hasNative = existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith('schema-engine'));
   if (hasNative) return;
   process.env.PRISMA_SCHEMA_ENGINE_BINARY = join(__dirname, 'models.prisma');
   process.env.PRISMA_ENGINES_CHECKSUM_IGNORE_MISSING = '1';

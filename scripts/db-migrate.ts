@@ -2,10 +2,13 @@
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 
-migrate(loadConfig().databaseUrl).then((applied) => {
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
-  process.exit(0);
-}, (error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+migrate(loadConfig().databaseUrl).then(
+  (applied) => {
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+    process.exit(0);
+  },
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../src/db/paths';
 import { printServedSchema } from '../src/graphql/print';
 
-printServedSchema().then((sdl) => {
+void printServedSchema().then((sdl) => {
   writeFileSync(join(projectRoot, 'schema.graphql'), sdl);
   console.log('wrote schema.graphql');
 });

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config';
 import { createDatabase } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { DomainError } from '../src/domain/errors';
-import { Role } from '../src/domain/roles';
+import type { Role } from '../src/domain/roles';
 import { ApiKeyService } from '../src/services/api-key.service';
 
 const USAGE = 'usage: npm run token -- create NAME ROLE... | revoke NAME   (roles: VIEWER CONTRIBUTOR APPROVER ADMIN)';
@@ -46,7 +46,10 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-run(process.argv.slice(2)).then((code) => process.exit(code), (error) => {
-  console.error('token: failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('token: failed:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

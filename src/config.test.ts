@@ -97,6 +97,8 @@ describe('configuration', () => {
 
   it('does not echo a rejected bootstrap token in its error', () => {
     const secret = 'short-secret';
-    expect(() => loadConfig({ BOOTSTRAP_ADMIN_TOKEN: secret })).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_TOKEN: secret })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret) }),
+    );
   });
 });

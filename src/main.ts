@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const admin = await bootstrapAdmin(db, config.bootstrapAdminToken);
   if (admin.created && admin.generatedToken) {
     // Printed once, on the console only: the database keeps just its hash.
-    process.stdout.write(`\nmodelgate: created API key "${admin.name}" with role ADMIN. Its token, shown only this once:\n\n  ${admin.generatedToken}\n\n`);
+    process.stdout.write(
+      `\nmodelgate: created API key "${admin.name}" with role ADMIN. Its token, shown only this once:\n\n  ${admin.generatedToken}\n\n`,
+    );
   }
   const gateway = await createGateway(config, db, logger);
   const port = await gateway.listen(config.port, config.host);
@@ -38,13 +40,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    gateway.stop().then(() => {
-      logger.info('stopped');
-      process.exit(0);
-    }, (error) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
+    gateway.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,4 +1,10 @@
-import { GovAuditEventsDocument, GovCreateApiKeyDocument, GovNodeDocument, GovRevokeApiKeyDocument, GovViewerDocument } from './__generated__/graphql';
+import {
+  GovAuditEventsDocument,
+  GovCreateApiKeyDocument,
+  GovNodeDocument,
+  GovRevokeApiKeyDocument,
+  GovViewerDocument,
+} from './__generated__/graphql';
 import { createDatabase } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { hashToken, newToken } from '../src/db/repositories/api-key.repository';
@@ -34,7 +40,11 @@ describe('createApiKey', () => {
     expect(token).toMatch(/^mg_[A-Za-z0-9_-]{43}$/);
     expect(principal).toEqual({ id: expect.any(String), name: 'deploy-bot', roles: ['CONTRIBUTOR'] });
     expect((await api.data(GovViewerDocument, {}, { token })).viewer).toEqual(principal);
-    expect((await api.data(GovNodeDocument, { id: principal.id })).node).toEqual({ id: principal.id, name: 'deploy-bot', roles: ['CONTRIBUTOR'] });
+    expect((await api.data(GovNodeDocument, { id: principal.id })).node).toEqual({
+      id: principal.id,
+      name: 'deploy-bot',
+      roles: ['CONTRIBUTOR'],
+    });
     // Only the hash is stored.
     const row = await api.db.prisma.apiKey.findUniqueOrThrow({ where: { name: 'deploy-bot' } });
     expect(row.tokenHash).toBe(hashToken(token));
@@ -55,7 +65,9 @@ describe('createApiKey', () => {
   });
 
   it('records API_KEY_CREATED with the name and roles', async () => {
-    const events = await api.data(GovAuditEventsDocument, { filter: { actions: ['API_KEY_CREATED'], actor: (await api.data(GovViewerDocument, {})).viewer!.name } });
+    const events = await api.data(GovAuditEventsDocument, {
+      filter: { actions: ['API_KEY_CREATED'], actor: (await api.data(GovViewerDocument, {})).viewer!.name },
+    });
     const details = events.auditEvents.edges.map((e) => JSON.parse(e.node.details));
     expect(details).toContainEqual({ name: 'deploy-bot', roles: ['CONTRIBUTOR'] });
   });
@@ -91,7 +103,9 @@ describe('revokeApiKey', () => {
     const bootstrapName = (await api.data(GovViewerDocument, {})).viewer!.name;
     expect(codes(await api.gql(GovRevokeApiKeyDocument, { input: { name: bootstrapName } }))).toEqual(['CONFLICT']);
     const second = (await createKey('second-admin', [Role.ADMIN])).data!.createApiKey.token;
-    expect((await api.data(GovRevokeApiKeyDocument, { input: { name: 'second-admin' } }, { token: second })).revokeApiKey.revokedName).toBe('second-admin');
+    expect((await api.data(GovRevokeApiKeyDocument, { input: { name: 'second-admin' } }, { token: second })).revokeApiKey.revokedName).toBe(
+      'second-admin',
+    );
     expect(codes(await api.gql(GovViewerDocument, {}, { token: second }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await api.gql(GovRevokeApiKeyDocument, { input: { name: bootstrapName } }))).toEqual(['CONFLICT']);
   });
@@ -124,7 +138,10 @@ describe('revokeApiKey', () => {
 
 describe('viewer and anonymous reads', () => {
   it('names the caller, and needs a token while anonymous reads are off (the default)', async () => {
-    expect((await api.data(GovViewerDocument, {})).viewer).toMatchObject({ name: expect.stringMatching(/^bootstrap-admin-/), roles: ['ADMIN'] });
+    expect((await api.data(GovViewerDocument, {})).viewer).toMatchObject({
+      name: expect.stringMatching(/^bootstrap-admin-/),
+      roles: ['ADMIN'],
+    });
     expect(codes(await api.gql(GovViewerDocument, {}, { token: null }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await api.gql(GovAuditEventsDocument, {}, { token: null }))).toEqual(['UNAUTHENTICATED']);
   });
@@ -157,7 +174,10 @@ describe('bootstrap', () => {
       expect(await bootstrapAdmin(db, configured)).toMatchObject({ created: true });
       expect(await bootstrapAdmin(db, configured)).toEqual({ created: false });
       const keys = await db.prisma.apiKey.findMany({ orderBy: { id: 'asc' } });
-      expect(keys.map((k) => [k.roles, k.tokenHash])).toEqual([['ADMIN', hashToken(generated)], ['ADMIN', hashToken(configured)]]);
+      expect(keys.map((k) => [k.roles, k.tokenHash])).toEqual([
+        ['ADMIN', hashToken(generated)],
+        ['ADMIN', hashToken(configured)],
+      ]);
       const audit = await db.prisma.auditEvent.findMany();
       expect(audit.map((e) => e.action)).toEqual(['API_KEY_CREATED', 'API_KEY_CREATED']);
       for (const e of audit) for (const secret of [generated, configured]) expect(e.details).not.toContain(secret);

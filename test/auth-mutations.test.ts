@@ -1,6 +1,14 @@
 import {
-  getNamedType, getNullableType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isScalarType,
-  type GraphQLField, type GraphQLInputType,
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLField,
+  type GraphQLInputType,
 } from 'graphql';
 import { GovAuditEventsDocument, GovRevokeApiKeyDocument } from './__generated__/graphql';
 import { getSchema } from '../src/graphql/schema';
@@ -25,7 +33,14 @@ function minimal(type: GraphQLInputType): unknown {
   if (isListType(inner)) return [];
   if (isEnumType(inner)) return inner.getValues()[0].value;
   if (isScalarType(inner)) {
-    const values: Record<string, unknown> = { String: 'x', ID: 'eA', Int: 1, Float: 1, Boolean: false, DateTime: '2026-01-01T00:00:00.000Z' };
+    const values: Record<string, unknown> = {
+      String: 'x',
+      ID: 'eA',
+      Int: 1,
+      Float: 1,
+      Boolean: false,
+      DateTime: '2026-01-01T00:00:00.000Z',
+    };
     if (!(inner.name in values)) throw new Error(`no minimal value for scalar ${inner.name}`);
     return values[inner.name];
   }
@@ -51,17 +66,34 @@ function call(kind: 'mutation' | 'query', field: GraphQLField<unknown, unknown>)
 
 /** The lowest role each mutation needs (semantics §2); a mutation missing here is checked for VIEWER only. */
 const NEEDS: Record<string, Role> = {
-  createRegisteredModel: Role.CONTRIBUTOR, updateRegisteredModel: Role.CONTRIBUTOR, renameRegisteredModel: Role.CONTRIBUTOR,
-  setRegisteredModelTag: Role.CONTRIBUTOR, deleteRegisteredModelTag: Role.CONTRIBUTOR, createModelVersion: Role.CONTRIBUTOR,
-  updateModelVersion: Role.CONTRIBUTOR, setModelVersionTag: Role.CONTRIBUTOR, deleteModelVersionTag: Role.CONTRIBUTOR,
-  logModelVersionMetrics: Role.CONTRIBUTOR, setModelAlias: Role.CONTRIBUTOR, deleteModelAlias: Role.CONTRIBUTOR,
-  requestStageTransition: Role.CONTRIBUTOR, cancelTransitionRequest: Role.CONTRIBUTOR,
-  approveTransitionRequest: Role.APPROVER, rejectTransitionRequest: Role.APPROVER,
-  deleteRegisteredModel: Role.ADMIN, deleteModelVersion: Role.ADMIN, transitionModelVersionStage: Role.ADMIN,
-  setGovernancePolicy: Role.ADMIN, createApiKey: Role.ADMIN, revokeApiKey: Role.ADMIN,
+  createRegisteredModel: Role.CONTRIBUTOR,
+  updateRegisteredModel: Role.CONTRIBUTOR,
+  renameRegisteredModel: Role.CONTRIBUTOR,
+  setRegisteredModelTag: Role.CONTRIBUTOR,
+  deleteRegisteredModelTag: Role.CONTRIBUTOR,
+  createModelVersion: Role.CONTRIBUTOR,
+  updateModelVersion: Role.CONTRIBUTOR,
+  setModelVersionTag: Role.CONTRIBUTOR,
+  deleteModelVersionTag: Role.CONTRIBUTOR,
+  logModelVersionMetrics: Role.CONTRIBUTOR,
+  setModelAlias: Role.CONTRIBUTOR,
+  deleteModelAlias: Role.CONTRIBUTOR,
+  requestStageTransition: Role.CONTRIBUTOR,
+  cancelTransitionRequest: Role.CONTRIBUTOR,
+  approveTransitionRequest: Role.APPROVER,
+  rejectTransitionRequest: Role.APPROVER,
+  deleteRegisteredModel: Role.ADMIN,
+  deleteModelVersion: Role.ADMIN,
+  transitionModelVersionStage: Role.ADMIN,
+  setGovernancePolicy: Role.ADMIN,
+  createApiKey: Role.ADMIN,
+  revokeApiKey: Role.ADMIN,
 };
 const BELOW: Record<Role, Role[]> = {
-  VIEWER: [], CONTRIBUTOR: [Role.VIEWER], APPROVER: [Role.VIEWER, Role.CONTRIBUTOR], ADMIN: [Role.VIEWER, Role.CONTRIBUTOR, Role.APPROVER],
+  VIEWER: [],
+  CONTRIBUTOR: [Role.VIEWER],
+  APPROVER: [Role.VIEWER, Role.CONTRIBUTOR],
+  ADMIN: [Role.VIEWER, Role.CONTRIBUTOR, Role.APPROVER],
 };
 
 const auditCount = async () => (await api.data(GovAuditEventsDocument, { first: 0 })).auditEvents.totalCount;
@@ -79,7 +111,10 @@ describe('every mutation of the emitted schema', () => {
         const got = codes(await api.gql(document, variables, { token: tokens[role] }));
         if (got.join() !== 'FORBIDDEN') problems.push(`${field.name} as ${role}: ${got.join() || 'no error'}`);
       }
-      for (const [who, token] of [['no token', null], ['a revoked token', revoked]] as const) {
+      for (const [who, token] of [
+        ['no token', null],
+        ['a revoked token', revoked],
+      ] as const) {
         const got = codes(await api.gql(document, variables, { token }));
         if (got.join() !== 'UNAUTHENTICATED') problems.push(`${field.name} with ${who}: ${got.join() || 'no error'}`);
       }

@@ -18,10 +18,20 @@ const build = join(root, 'dist', '.bench-test', testProvider());
 const runJs = join(build, 'bench', 'run.js');
 
 function compile(): void {
-  const tsc = spawnSync(process.execPath, [
-    require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json',
-    '--outDir', build, '--incremental', '--tsBuildInfoFile', join(build, 'tsbuildinfo.json'),
-  ], { cwd: root, encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      build,
+      '--incremental',
+      '--tsBuildInfoFile',
+      join(build, 'tsbuildinfo.json'),
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
   // Type errors still emit JavaScript (the typecheck is another test's job); a missing file is fatal.
   if (!existsSync(runJs) || !existsSync(join(build, 'src', 'main.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
 }
@@ -30,8 +40,12 @@ function runBench(args: string[], timeoutMs: number): Promise<{ code: number | n
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [runJs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     // SIGTERM lets the bench stop its gateways before it exits.
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.once('exit', (code) => {
@@ -49,10 +63,24 @@ let run: { code: number | null; output: string };
 beforeAll(async () => {
   compile();
   out = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
-  database = testProvider() === 'sqlite'
-    ? { url: `file:${join(out, 'bench.db')}`, drop: async () => {} }
-    : await freshDatabase();
-  const args = ['--quick', '--models', '25', '--versions', '3', '--duration', '1', '--warmup', '0', '--connections', '2', '--db', database.url, '--out', out];
+  database = testProvider() === 'sqlite' ? { url: `file:${join(out, 'bench.db')}`, drop: async () => {} } : await freshDatabase();
+  const args = [
+    '--quick',
+    '--models',
+    '25',
+    '--versions',
+    '3',
+    '--duration',
+    '1',
+    '--warmup',
+    '0',
+    '--connections',
+    '2',
+    '--db',
+    database.url,
+    '--out',
+    out,
+  ];
   run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve'], 90_000);
   const latest = join(out, `latest-${testProvider()}.json`);
   if (existsSync(latest)) report = JSON.parse(readFileSync(latest, 'utf8')) as BenchReport;
@@ -86,7 +114,15 @@ describe('npm run bench -- --quick at the smallest size', () => {
 
   it('runs every workload with requests and reports latency, statements and peak RSS', () => {
     const expected = full
-      ? ['dashboard-20/naive', 'dashboard-100/naive', 'dashboard-20/loaders', 'dashboard-100/loaders', 'lookup/loaders', 'search/loaders', 'approve/loaders']
+      ? [
+          'dashboard-20/naive',
+          'dashboard-100/naive',
+          'dashboard-20/loaders',
+          'dashboard-100/loaders',
+          'lookup/loaders',
+          'search/loaders',
+          'approve/loaders',
+        ]
       : ['lookup/loaders', 'approve/loaders'];
     expect(report.database.provider).toBe(testProvider());
     expect(report.results.map((r) => `${r.workload}/${r.gateway}`)).toEqual(expected);
@@ -103,14 +139,15 @@ describe('npm run bench -- --quick at the smallest size', () => {
   });
 
   // The dashboard and its baseline run on SQLite only (see above).
-  if (full) it('runs as many statements per dashboard request at page size 100 as at 20, and shows the N+1 baseline', () => {
-    const [at20, at100] = [row('dashboard-20', 'loaders'), row('dashboard-100', 'loaders')];
-    expect(at100.statementsPerRequest).toBe(at20.statementsPerRequest);
-    // 25 models: the naive gateway runs more statements for the 25 of page 100 than for the 20.
-    expect(row('dashboard-100', 'naive').statementsPerRequest).toBeGreaterThan(row('dashboard-20', 'naive').statementsPerRequest);
-    expect(row('dashboard-20', 'naive').statementsPerRequest).toBeGreaterThan(at20.statementsPerRequest);
-    for (const r of [at20, at100]) expect(r.ratioToNaive).toBeGreaterThan(0);
-  });
+  if (full)
+    it('runs as many statements per dashboard request at page size 100 as at 20, and shows the N+1 baseline', () => {
+      const [at20, at100] = [row('dashboard-20', 'loaders'), row('dashboard-100', 'loaders')];
+      expect(at100.statementsPerRequest).toBe(at20.statementsPerRequest);
+      // 25 models: the naive gateway runs more statements for the 25 of page 100 than for the 20.
+      expect(row('dashboard-100', 'naive').statementsPerRequest).toBeGreaterThan(row('dashboard-20', 'naive').statementsPerRequest);
+      expect(row('dashboard-20', 'naive').statementsPerRequest).toBeGreaterThan(at20.statementsPerRequest);
+      for (const r of [at20, at100]) expect(r.ratioToNaive).toBeGreaterThan(0);
+    });
 
   it('leaves no gateway running', () => {
     for (const pid of new Set(report.results.map((r) => r.pid))) {

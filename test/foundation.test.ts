@@ -3,12 +3,16 @@ import { codes, startApi, type TestApi } from './support/api';
 import { Role } from '../src/domain/roles';
 
 let api: TestApi;
-beforeAll(async () => { api = await startApi(); });
+beforeAll(async () => {
+  api = await startApi();
+});
 afterAll(() => api.stop());
 
 describe('the first slice, from HTTP to the database and back', () => {
   it('creates a registered model and reads it by name and by global id', async () => {
-    const created = await api.data(CreateModelDocument, { input: { name: 'fraud-detector', description: 'Card fraud', tags: [{ key: 'team', value: 'risk' }] } });
+    const created = await api.data(CreateModelDocument, {
+      input: { name: 'fraud-detector', description: 'Card fraud', tags: [{ key: 'team', value: 'risk' }] },
+    });
     const model = created.createRegisteredModel.registeredModel;
     expect(model).toMatchObject({ name: 'fraud-detector', description: 'Card fraud', tags: [{ key: 'team', value: 'risk' }] });
     expect(new Date(model.createdAt).toISOString()).toBe(model.createdAt);

@@ -1,4 +1,11 @@
-import { GovApproveDocument, GovCancelDocument, GovRejectDocument, GovRequestTransitionDocument, GovSetPolicyDocument, GovVersionDocument } from './__generated__/graphql';
+import {
+  GovApproveDocument,
+  GovCancelDocument,
+  GovRejectDocument,
+  GovRequestTransitionDocument,
+  GovSetPolicyDocument,
+  GovVersionDocument,
+} from './__generated__/graphql';
 import { auditOf, model, request } from './governance-fixtures';
 import { codes, startApi, type TestApi } from './support/api';
 import { Role } from '../src/domain/roles';
@@ -53,7 +60,9 @@ it('leaves one version in PRODUCTION when five archiving promotions race', async
   const results = await Promise.all(ids.map((id, i) => approve(id, approvers[1 + i])));
   expect(outcomes(results)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
 
-  const versions = await Promise.all([1, 2, 3, 4, 5].map(async (n) => (await api.data(GovVersionDocument, { name: 'race-b', version: n })).modelVersion!));
+  const versions = await Promise.all(
+    [1, 2, 3, 4, 5].map(async (n) => (await api.data(GovVersionDocument, { name: 'race-b', version: n })).modelVersion!),
+  );
   expect(versions.filter((v) => v.stage === 'PRODUCTION')).toHaveLength(1);
   expect(versions.filter((v) => v.stage === 'ARCHIVED')).toHaveLength(4);
   for (const v of versions) expect(v.stage).toBe(v.stageHistory[v.stageHistory.length - 1].toStage);
@@ -76,8 +85,11 @@ it('counts an approval once when the same approver sends it five times at once',
 
 it('records one request when the same request is sent five times at once', async () => {
   await model(api, 'race-d', 1);
-  const results = await Promise.all(Array.from({ length: 5 }, () =>
-    api.gql(GovRequestTransitionDocument, { input: { name: 'race-d', version: 1, toStage: 'PRODUCTION' } }, { token: bot })));
+  const results = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      api.gql(GovRequestTransitionDocument, { input: { name: 'race-d', version: 1, toStage: 'PRODUCTION' } }, { token: bot }),
+    ),
+  );
   expect(outcomes(results)).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'OK']);
   const winner = results.find((r) => !r.errors)!.data!.requestStageTransition.transitionRequest.id;
   for (const r of results.filter((x) => x.errors)) expect(r.errors![0].extensions!.existingRequestId).toBe(winner);

@@ -1,5 +1,11 @@
 // Shared set-up of the governance tests: named API keys and versions with metrics, over HTTP.
-import { CreateModelDocument, CreateVersionDocument, GovAuditEventsDocument, GovRequestTransitionDocument, type Stage } from './__generated__/graphql';
+import {
+  CreateModelDocument,
+  CreateVersionDocument,
+  GovAuditEventsDocument,
+  GovRequestTransitionDocument,
+  type Stage,
+} from './__generated__/graphql';
 import { Role } from '../src/domain/roles';
 import type { TestApi } from './support/api';
 
@@ -35,7 +41,14 @@ export async function model(api: TestApi, name: string, versions = 1, metrics: R
 }
 
 /** Requests a transition and returns the request's global id (fails the test on an error). */
-export async function request(api: TestApi, token: string, name: string, version: number, toStage: Stage, archiveExistingVersions?: boolean): Promise<string> {
+export async function request(
+  api: TestApi,
+  token: string,
+  name: string,
+  version: number,
+  toStage: Stage,
+  archiveExistingVersions?: boolean,
+): Promise<string> {
   const data = await api.data(GovRequestTransitionDocument, { input: { name, version, toStage, archiveExistingVersions } }, { token });
   return data.requestStageTransition.transitionRequest.id;
 }

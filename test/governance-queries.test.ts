@@ -1,5 +1,10 @@
 import {
-  GovApproveDocument, GovAuditEventsDocument, GovModelRequestsDocument, GovNodeDocument, GovRequestsDocument, GovVersionDocument,
+  GovApproveDocument,
+  GovAuditEventsDocument,
+  GovModelRequestsDocument,
+  GovNodeDocument,
+  GovRequestsDocument,
+  GovVersionDocument,
 } from './__generated__/graphql';
 import { model, request, team, type Team } from './governance-fixtures';
 import { codes, startApi, type TestApi } from './support/api';
@@ -26,17 +31,22 @@ describe('Query.transitionRequests', () => {
     const all = (await api.data(GovRequestsDocument, {})).transitionRequests;
     expect(all.totalCount).toBe(5);
     expect(all.edges.map((e) => e.node.id)).toEqual([ids.a3s, ids.b1s, ids.a2s, ids.a1p, ids.a1s]);
-    const filtered = async (filter: object) => (await api.data(GovRequestsDocument, { filter })).transitionRequests.edges.map((e) => e.node.id);
+    const filtered = async (filter: object) =>
+      (await api.data(GovRequestsDocument, { filter })).transitionRequests.edges.map((e) => e.node.id);
     expect(await filtered({ modelName: 'beta' })).toEqual([ids.b1s]);
     expect(await filtered({ status: ['APPROVED'] })).toEqual([ids.a2s]);
-    expect(await filtered({ status: ['APPROVED', 'PENDING'], modelName: 'alpha', toStage: 'STAGING' })).toEqual([ids.a3s, ids.a2s, ids.a1s]);
+    expect(await filtered({ status: ['APPROVED', 'PENDING'], modelName: 'alpha', toStage: 'STAGING' })).toEqual([
+      ids.a3s,
+      ids.a2s,
+      ids.a1s,
+    ]);
     expect(await filtered({ requestedBy: 'other-bot' })).toEqual([ids.a3s, ids.a2s]);
     expect(await filtered({ modelName: 'nope' })).toEqual([]);
   });
 
   it('pages with keyset cursors: no repeats, no gaps, and new requests do not shift later pages', async () => {
     const seen: string[] = [];
-    let after: string | null = null;
+    let after: string | null;
     const first = (await api.data(GovRequestsDocument, { first: 2 })).transitionRequests;
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     seen.push(...first.edges.map((e) => e.node.id));
@@ -69,17 +79,25 @@ describe('requests of a version and of a model', () => {
     expect(v.transitionRequests.edges.map((e) => e.node.id)).toEqual([ids.a1p, ids.a1s]);
     const page1 = (await api.data(GovVersionDocument, { name: 'alpha', version: 1, first: 1 })).modelVersion!.transitionRequests;
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    const page2 = (await api.data(GovVersionDocument, { name: 'alpha', version: 1, first: 1, after: page1.pageInfo.endCursor })).modelVersion!.transitionRequests;
+    const page2 = (await api.data(GovVersionDocument, { name: 'alpha', version: 1, first: 1, after: page1.pageInfo.endCursor }))
+      .modelVersion!.transitionRequests;
     expect(page2.edges.map((e) => e.node.id)).toEqual([ids.a1s]);
     expect(page2.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-    const approved = (await api.data(GovVersionDocument, { name: 'alpha', version: 2, status: ['APPROVED'] })).modelVersion!.transitionRequests;
+    const approved = (await api.data(GovVersionDocument, { name: 'alpha', version: 2, status: ['APPROVED'] })).modelVersion!
+      .transitionRequests;
     expect(approved.edges.map((e) => e.node.id)).toEqual([ids.a2s]);
 
     const m = (await api.data(GovModelRequestsDocument, { name: 'alpha', status: ['PENDING'] })).registeredModel!.transitionRequests;
     expect(m.totalCount).toBe(3);
-    expect(m.edges.map((e) => [e.node.id, e.node.modelVersion.version])).toEqual([[ids.a3s, 3], [ids.a1p, 1], [ids.a1s, 1]]);
+    expect(m.edges.map((e) => [e.node.id, e.node.modelVersion.version])).toEqual([
+      [ids.a3s, 3],
+      [ids.a1p, 1],
+      [ids.a1s, 1],
+    ]);
     // A cursor of one version's list is refused on another's.
-    expect(codes(await api.gql(GovVersionDocument, { name: 'alpha', version: 3, after: page1.pageInfo.endCursor }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await api.gql(GovVersionDocument, { name: 'alpha', version: 3, after: page1.pageInfo.endCursor }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 });
 
@@ -89,10 +107,16 @@ describe('Query.auditEvents', () => {
     const times = all.edges.map((e) => new Date(e.node.at).getTime());
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     for (const e of all.edges) expect(() => JSON.parse(e.node.details)).not.toThrow();
-    expect((await api.data(GovNodeDocument, { id: all.edges[0].node.id })).node).toEqual({ id: all.edges[0].node.id, action: all.edges[0].node.action });
+    expect((await api.data(GovNodeDocument, { id: all.edges[0].node.id })).node).toEqual({
+      id: all.edges[0].node.id,
+      action: all.edges[0].node.action,
+    });
 
     const beta = (await api.data(GovAuditEventsDocument, { filter: { modelName: 'beta', actions: ['TRANSITION_REQUESTED'] } })).auditEvents;
-    expect(beta.edges.map((e) => [e.node.action, e.node.version])).toEqual([['TRANSITION_REQUESTED', 2], ['TRANSITION_REQUESTED', 1]]);
+    expect(beta.edges.map((e) => [e.node.action, e.node.version])).toEqual([
+      ['TRANSITION_REQUESTED', 2],
+      ['TRANSITION_REQUESTED', 1],
+    ]);
     const byAlice = (await api.data(GovAuditEventsDocument, { filter: { actor: 'alice' } })).auditEvents;
     expect(byAlice.edges.map((e) => e.node.action)).toEqual(['STAGE_CHANGED', 'TRANSITION_APPROVED']);
 

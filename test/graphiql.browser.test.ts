@@ -18,7 +18,9 @@ function findChromium(): string | null {
 }
 const executablePath = testProvider() === 'sqlite' ? findChromium() : null;
 if (testProvider() === 'sqlite' && !executablePath) {
-  console.warn('SKIPPED test/graphiql.browser.test.ts: no chromium binary (`command -v chromium` found none; on Debian: apt-get install chromium)');
+  console.warn(
+    'SKIPPED test/graphiql.browser.test.ts: no chromium binary (`command -v chromium` found none; on Debian: apt-get install chromium)',
+  );
 }
 const describeBrowser = executablePath ? describe : describe.skip;
 
@@ -42,8 +44,13 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
       headless: true,
       viewport: { width: 1280, height: 800 },
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
       ],
     });
     await context.route('**/*', (route) => {
@@ -90,7 +97,10 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     await page.getByRole('button', { name: 'Headers' }).click();
     if (!(await page.locator(headersEditor).count())) await page.getByRole('button', { name: 'Headers' }).click();
     await replaceEditorText(headersEditor, JSON.stringify({ Authorization: `Bearer ${api.adminToken}` }));
-    await replaceEditorText('.graphiql-query-editor .monaco-editor', 'query BrowserModel { registeredModel(name: "browser-visible-model") { name description } }');
+    await replaceEditorText(
+      '.graphiql-query-editor .monaco-editor',
+      'query BrowserModel { registeredModel(name: "browser-visible-model") { name description } }',
+    );
     // GraphiQL parses the editor's text after a short debounce to learn the operation's name.
     await page.locator('.graphiql-tab', { hasText: 'BrowserModel' }).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(500);

@@ -30,16 +30,24 @@ async function send(path: string, init: RequestInit & { headers?: Record<string,
   const text = await response.text();
   bodies.push(text);
   let json: Raw['json'] = {};
-  try { json = JSON.parse(text); } catch { /* not JSON: the test says whether it should be */ }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON: the test says whether it should be */
+  }
   return { status: response.status, headers: response.headers, text, json };
 }
 
 function post(body: string, headers: Record<string, string> = {}, on: TestApi = api): Promise<Raw> {
-  return send('/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${on.adminToken}`, ...headers },
-    body,
-  }, on);
+  return send(
+    '/graphql',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${on.adminToken}`, ...headers },
+      body,
+    },
+    on,
+  );
 }
 
 const query = (text: string, variables?: unknown, on: TestApi = api) => post(JSON.stringify({ query: text, variables }), {}, on);
@@ -148,13 +156,18 @@ describe('bad HTTP is refused with a JSON error', () => {
     const plain = await send(`/graphql?query=${q}`, { headers: { authorization: `Bearer ${api.adminToken}` } });
     expect(plain.status).toBe(400);
     expect(plain.text).toMatch(/CSRF|preflight/i);
-    const preflighted = await send(`/graphql?query=${q}`, { headers: { authorization: `Bearer ${api.adminToken}`, 'apollo-require-preflight': 'true' } });
+    const preflighted = await send(`/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${api.adminToken}`, 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(200);
     expect(preflighted.json).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('refuses a simple text/plain POST (CSRF) without running it', async () => {
-    const r = await post(JSON.stringify({ query: 'mutation { createRegisteredModel(input: { name: "csrf" }) { registeredModel { name } } }' }), { 'content-type': 'text/plain' });
+    const r = await post(
+      JSON.stringify({ query: 'mutation { createRegisteredModel(input: { name: "csrf" }) { registeredModel { name } } }' }),
+      { 'content-type': 'text/plain' },
+    );
     expect(r.status).toBe(400);
     expect((await api.data(FoundationModelNameDocument, { name: 'csrf' })).registeredModel).toBeNull();
   });

@@ -63,7 +63,11 @@ describe('the logs', () => {
     await api.gql(FoundationModelNameDocument, { name: 'x' });
     await api.gql(FoundationModelNameDocument, { name: 'x' }, { token: viewerToken });
     expect(codes(await api.gql(FoundationModelNameDocument, { name: 'x' }, { token: unknownToken }))).toEqual(['UNAUTHENTICATED']);
-    const basic = await api.gql(FoundationModelNameDocument, { name: 'x' }, { token: null, headers: { authorization: `Basic ${Buffer.from(basicSecret).toString('base64')}` } });
+    const basic = await api.gql(
+      FoundationModelNameDocument,
+      { name: 'x' },
+      { token: null, headers: { authorization: `Basic ${Buffer.from(basicSecret).toString('base64')}` } },
+    );
     expect(codes(basic)).toEqual(['UNAUTHENTICATED']);
     await api.gql('{ registeredModel(name: "x") { nope } }');
 

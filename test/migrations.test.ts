@@ -12,7 +12,9 @@ import { freshDatabase, type TestDatabase } from './support/databases';
 // Stories about the database's shape: the committed migrations, and nothing else, make it.
 let database: TestDatabase;
 let db: Database | undefined;
-beforeAll(async () => { database = await freshDatabase(); });
+beforeAll(async () => {
+  database = await freshDatabase();
+});
 afterAll(async () => {
   await db?.close();
   await database.drop();
@@ -43,13 +45,15 @@ describe('migrations on a fresh database', () => {
     expect(await migrate(database.url)).toEqual(names);
 
     db = createDatabase({ url: database.url, poolSize: 2 });
-    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[]>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name',
-    );
+    const rows = await db.prisma.$queryRawUnsafe<
+      { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[]
+    >('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name');
     // The checksums `prisma migrate deploy` writes (SHA-256 of migration.sql), so the CLI agrees.
     const expected = committed().map((m) => ({
       migration_name: m.path,
-      checksum: createHash('sha256').update((m.migrationFile.content as { value: string }).value).digest('hex'),
+      checksum: createHash('sha256')
+        .update((m.migrationFile.content as { value: string }).value)
+        .digest('hex'),
     }));
     expect(rows.map(({ migration_name, checksum }) => ({ migration_name, checksum }))).toEqual(expected);
     for (const row of rows) {
@@ -71,7 +75,7 @@ describe('migrations on a fresh database', () => {
       if (pushed.executedSteps !== 0 || pushed.unexecutable.length || pushed.warnings.length) {
         throw new Error(
           'The committed migrations do not produce prisma/models.prisma: run `npm run db:migration -- short_name` and commit it. ' +
-          JSON.stringify(pushed),
+            JSON.stringify(pushed),
         );
       }
       expect(pushed.executedSteps).toBe(0);
@@ -86,7 +90,10 @@ describe('migrations on a fresh database', () => {
  * RAISE(ABORT) under "foreign key constraint" and keeps the message in the driver's cause.
  */
 async function refusedAsAppendOnly(write: Promise<unknown>): Promise<void> {
-  const error = await write.then(() => null, (e: unknown) => e as { message: string; meta?: unknown });
+  const error = await write.then(
+    () => null,
+    (e: unknown) => e as { message: string; meta?: unknown },
+  );
   expect(error).not.toBeNull();
   expect(`${error!.message} ${JSON.stringify(error!.meta ?? {})}`).toContain('audit events are append-only');
 }

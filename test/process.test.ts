@@ -42,8 +42,12 @@ function start(env: Record<string, string>): Running {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => { out += chunk; });
-  child.stderr!.on('data', (chunk) => { err += chunk; });
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    err += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, port: Number(env.PORT), stdout: () => out, stderr: () => err, exited };
 }
@@ -51,29 +55,46 @@ function start(env: Record<string, string>): Running {
 async function waitUntilReady(running: Running): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (running.child.exitCode !== null) throw new Error(`exited early (${running.child.exitCode}): ${running.stderr()}${running.stdout()}`);
+    if (running.child.exitCode !== null)
+      throw new Error(`exited early (${running.child.exitCode}): ${running.stderr()}${running.stdout()}`);
     try {
       const response = await fetch(`http://127.0.0.1:${running.port}/readyz`);
       if (response.status === 200) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`not ready after 30 s: ${running.stderr()}${running.stdout()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 function logLines(running: Running): Record<string, unknown>[] {
-  return running.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return running
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }
 
 /** A POST whose body arrives in two parts: the request is in flight between them. */
 function slowPost(port: number, token: string, body: string) {
-  const req = request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: {
-    'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`,
-  } });
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    path: '/graphql',
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      authorization: `Bearer ${token}`,
+    },
+  });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
@@ -100,13 +121,15 @@ describeSqlite('the built gateway process (node dist/src/main.js)', () => {
       const token = /shown only this once:\s+(\S+)/.exec(running.stdout())?.[1];
       expect(token).toMatch(/^\S{32,}$/);
 
-      const gql = (query: string) => fetch(`http://127.0.0.1:${running.port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query }),
-      }).then((r) => r.json());
-      expect(await gql('mutation { createRegisteredModel(input: { name: "proc" }) { registeredModel { name createdBy } } }'))
-        .toEqual({ data: { createRegisteredModel: { registeredModel: { name: 'proc', createdBy: 'admin' } } } });
+      const gql = (query: string) =>
+        fetch(`http://127.0.0.1:${running.port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        }).then((r) => r.json());
+      expect(await gql('mutation { createRegisteredModel(input: { name: "proc" }) { registeredModel { name createdBy } } }')).toEqual({
+        data: { createRegisteredModel: { registeredModel: { name: 'proc', createdBy: 'admin' } } },
+      });
 
       // A request is in flight (its body half sent) when the signal arrives: it still gets its answer.
       const inFlight = slowPost(running.port, token!, JSON.stringify({ query: '{ registeredModel(name: "proc") { name } }' }));

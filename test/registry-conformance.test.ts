@@ -3,10 +3,27 @@
  * numbering, rename, delete, latest versions, tags, aliases, search and paging.
  */
 import {
-  RegCreateModelDocument, RegCreateVersionDocument, RegDeleteAliasDocument, RegDeleteModelDocument, RegDeleteModelTagDocument,
-  RegDeleteVersionDocument, RegLogMetricsDocument, RegModelDocument, RegModelLatestDocument, RegModelLookupsDocument, RegModelsDocument,
-  RegModelsPageDocument, RegModelVersionsDocument, RegRenameModelDocument, RegSetAliasDocument, RegSetModelTagDocument, RegVersionDocument,
-  RegVersionsDocument, GovApproveDocument, GovRequestTransitionDocument, type RegisteredModelOrder,
+  RegCreateModelDocument,
+  RegCreateVersionDocument,
+  RegDeleteAliasDocument,
+  RegDeleteModelDocument,
+  RegDeleteModelTagDocument,
+  RegDeleteVersionDocument,
+  RegLogMetricsDocument,
+  RegModelDocument,
+  RegModelLatestDocument,
+  RegModelLookupsDocument,
+  RegModelsDocument,
+  RegModelsPageDocument,
+  RegModelVersionsDocument,
+  RegRenameModelDocument,
+  RegSetAliasDocument,
+  RegSetModelTagDocument,
+  RegVersionDocument,
+  RegVersionsDocument,
+  GovApproveDocument,
+  GovRequestTransitionDocument,
+  type RegisteredModelOrder,
 } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
 import { Role } from '../src/domain/roles';
@@ -14,10 +31,14 @@ import { seeder, setStage } from './support/registry-seed';
 
 let api: TestApi;
 let seed: ReturnType<typeof seeder>;
-beforeAll(async () => { api = await startApi(); seed = seeder(api); });
+beforeAll(async () => {
+  api = await startApi();
+  seed = seeder(api);
+});
 afterAll(() => api.stop());
 
-const createVersion = async (name: string) => (await api.data(RegCreateVersionDocument, { input: { name, source: `s3://b/${name}` } })).createModelVersion.modelVersion.version;
+const createVersion = async (name: string) =>
+  (await api.data(RegCreateVersionDocument, { input: { name, source: `s3://b/${name}` } })).createModelVersion.modelVersion.version;
 
 describe('version numbers (test_create_model_version, test_delete_model_version)', () => {
   it('never reuses a number: after deleting v3 of 3 the next is 4', async () => {
@@ -44,9 +65,13 @@ describe('version numbers (test_create_model_version, test_delete_model_version)
 
   it('gives 10 versions created at once the distinct numbers 1 to 10', async () => {
     await seed.model('race');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => api.gql(RegCreateVersionDocument, { input: { name: 'race', source: `s3://b/${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => api.gql(RegCreateVersionDocument, { input: { name: 'race', source: `s3://b/${i}` } })),
+    );
     expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
-    expect(results.map((r) => r.data!.createModelVersion.modelVersion.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(results.map((r) => r.data!.createModelVersion.modelVersion.version).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
     expect(await createVersion('race')).toBe(11);
   });
 });
@@ -57,11 +82,19 @@ describe('rename (test_rename_registered_model)', () => {
     await seed.version('before', { tags: [{ key: 'vt', value: '1' }] });
     await seed.version('before');
     await seed.alias('before', 'champion', 2);
-    const renamed = (await api.data(RegRenameModelDocument, { input: { name: 'before', newName: 'after' } })).renameRegisteredModel.registeredModel;
-    expect(renamed).toMatchObject({ name: 'after', tags: [{ key: 'k', value: 'v' }], aliases: [{ alias: 'champion', version: { version: 2 } }] });
+    const renamed = (await api.data(RegRenameModelDocument, { input: { name: 'before', newName: 'after' } })).renameRegisteredModel
+      .registeredModel;
+    expect(renamed).toMatchObject({
+      name: 'after',
+      tags: [{ key: 'k', value: 'v' }],
+      aliases: [{ alias: 'champion', version: { version: 2 } }],
+    });
     expect((await api.data(RegModelDocument, { name: 'before' })).registeredModel).toBeNull();
     expect((await api.data(RegModelDocument, { name: 'after' })).registeredModel?.id).toBe(renamed.id);
-    expect((await api.data(RegVersionDocument, { name: 'after', version: 1 })).modelVersion).toMatchObject({ tags: [{ key: 'vt', value: '1' }], model: { name: 'after' } });
+    expect((await api.data(RegVersionDocument, { name: 'after', version: 1 })).modelVersion).toMatchObject({
+      tags: [{ key: 'vt', value: '1' }],
+      model: { name: 'after' },
+    });
     expect((await api.data(RegVersionDocument, { name: 'after', alias: 'champion' })).modelVersion?.version).toBe(2);
     expect((await api.data(RegVersionDocument, { name: 'before', version: 1 })).modelVersion).toBeNull();
     expect((await api.data(RegVersionsDocument, { filter: { modelName: 'after' } })).modelVersions.totalCount).toBe(2);
@@ -83,7 +116,9 @@ describe('latest versions (test_get_latest_versions)', () => {
     await setStage(api, 'latest', 5, 'STAGING');
     // 6 and 7 stay in NONE.
     const latest = async (stages?: ('NONE' | 'STAGING' | 'PRODUCTION' | 'ARCHIVED')[]) =>
-      (await api.data(RegModelLatestDocument, { name: 'latest', stages })).registeredModel!.latestVersions.map((v) => `${v.stage}:${v.version}`);
+      (await api.data(RegModelLatestDocument, { name: 'latest', stages })).registeredModel!.latestVersions.map(
+        (v) => `${v.stage}:${v.version}`,
+      );
     expect(await latest()).toEqual(['NONE:7', 'STAGING:5', 'PRODUCTION:4', 'ARCHIVED:3']);
     expect(await latest([])).toEqual(['NONE:7', 'STAGING:5', 'PRODUCTION:4', 'ARCHIVED:3']);
     expect(await latest(['ARCHIVED', 'PRODUCTION'])).toEqual(['PRODUCTION:4', 'ARCHIVED:3']);
@@ -97,8 +132,16 @@ describe('latest versions (test_get_latest_versions)', () => {
 describe('tags (test_set_registered_model_tag, test_delete_registered_model_tag)', () => {
   it('upserts by key, and deleting a missing tag succeeds', async () => {
     await seed.model('tagged');
-    for (const [key, value] of [['a', '1'], ['b', '2'], ['a', '3']]) await api.data(RegSetModelTagDocument, { input: { name: 'tagged', key, value } });
-    expect((await api.data(RegModelDocument, { name: 'tagged' })).registeredModel?.tags).toEqual([{ key: 'a', value: '3' }, { key: 'b', value: '2' }]);
+    for (const [key, value] of [
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ])
+      await api.data(RegSetModelTagDocument, { input: { name: 'tagged', key, value } });
+    expect((await api.data(RegModelDocument, { name: 'tagged' })).registeredModel?.tags).toEqual([
+      { key: 'a', value: '3' },
+      { key: 'b', value: '2' },
+    ]);
     await api.data(RegDeleteModelTagDocument, { input: { name: 'tagged', key: 'a' } });
     const again = await api.gql(RegDeleteModelTagDocument, { input: { name: 'tagged', key: 'a' } });
     expect(again.errors).toBeUndefined();
@@ -108,9 +151,15 @@ describe('tags (test_set_registered_model_tag, test_delete_registered_model_tag)
   it('lets concurrent writers of one tag and one metric all succeed, the value being one of theirs', async () => {
     await seed.model('busy');
     await seed.version('busy');
-    const tags = await Promise.all(Array.from({ length: 8 }, (_, i) => api.gql(RegSetModelTagDocument, { input: { name: 'busy', key: 'k', value: String(i) } })));
+    const tags = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api.gql(RegSetModelTagDocument, { input: { name: 'busy', key: 'k', value: String(i) } })),
+    );
     expect(tags.flatMap((r) => r.errors ?? [])).toEqual([]);
-    const metrics = await Promise.all(Array.from({ length: 8 }, (_, i) => api.gql(RegLogMetricsDocument, { input: { name: 'busy', version: 1, metrics: [{ key: 'm', value: i }] } })));
+    const metrics = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api.gql(RegLogMetricsDocument, { input: { name: 'busy', version: 1, metrics: [{ key: 'm', value: i }] } }),
+      ),
+    );
     expect(metrics.flatMap((r) => r.errors ?? [])).toEqual([]);
     const version = (await api.data(RegVersionDocument, { name: 'busy', version: 1 })).modelVersion!;
     expect(version.metrics).toHaveLength(1);
@@ -128,10 +177,15 @@ describe('aliases (test_set_registered_model_alias, test_delete_model_version_de
     expect((await api.data(RegVersionDocument, { name: 'aliased', version: 1 })).modelVersion?.aliases).toEqual([]);
     await api.data(RegDeleteVersionDocument, { input: { name: 'aliased', version: 2 } });
     expect((await api.data(RegModelDocument, { name: 'aliased' })).registeredModel?.aliases).toEqual([]);
-    expect((await api.data(RegModelLookupsDocument, { name: 'aliased', number: 3, alias: 'champion' })).registeredModel).toEqual({ version: { version: 3 }, versionByAlias: null });
+    expect((await api.data(RegModelLookupsDocument, { name: 'aliased', number: 3, alias: 'champion' })).registeredModel).toEqual({
+      version: { version: 3 },
+      versionByAlias: null,
+    });
     // The alias name is free again.
     await api.data(RegSetAliasDocument, { input: { name: 'aliased', alias: 'champion', version: 3 } });
-    expect((await api.data(RegModelLookupsDocument, { name: 'aliased', number: 1, alias: 'champion' })).registeredModel?.versionByAlias).toEqual({ version: 3 });
+    expect(
+      (await api.data(RegModelLookupsDocument, { name: 'aliased', number: 1, alias: 'champion' })).registeredModel?.versionByAlias,
+    ).toEqual({ version: 3 });
     await api.data(RegDeleteAliasDocument, { input: { name: 'aliased', alias: 'champion' } });
     expect((await api.data(RegVersionDocument, { name: 'aliased', alias: 'champion' })).modelVersion).toBeNull();
   });
@@ -169,8 +223,13 @@ describe('search and paging (test_search_registered_models, test_search_register
     expect(await pageThrough(size, [{ field: 'NAME', direction: 'DESC' }])).toEqual([...all].sort().reverse());
     expect(await pageThrough(size, [{ field: 'CREATED_AT', direction: 'ASC' }])).toEqual(all);
     // Models created in the same millisecond tie on UPDATED_AT: NAME, then id, decide.
-    const byUpdate: RegisteredModelOrder[] = [{ field: 'UPDATED_AT', direction: 'DESC' }, { field: 'NAME', direction: 'ASC' }];
-    const onePage = (await api.data(RegModelsDocument, { filter: { namePrefix: PREFIX }, first: 100, orderBy: byUpdate })).registeredModels.edges.map((e) => e.node);
+    const byUpdate: RegisteredModelOrder[] = [
+      { field: 'UPDATED_AT', direction: 'DESC' },
+      { field: 'NAME', direction: 'ASC' },
+    ];
+    const onePage = (
+      await api.data(RegModelsDocument, { filter: { namePrefix: PREFIX }, first: 100, orderBy: byUpdate })
+    ).registeredModels.edges.map((e) => e.node);
     const times = onePage.map((n) => Date.parse(n.updatedAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(await pageThrough(size, byUpdate)).toEqual(onePage.map((n) => n.name));
@@ -182,7 +241,9 @@ describe('search and paging (test_search_registered_models, test_search_register
     const seen: number[] = [];
     let after: string | null | undefined;
     do {
-      const page = (await api.data(RegModelVersionsDocument, { name: 'many', first: 7, after, orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }] })).registeredModel!.versions;
+      const page = (
+        await api.data(RegModelVersionsDocument, { name: 'many', first: 7, after, orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }] })
+      ).registeredModel!.versions;
       expect(page.totalCount).toBe(50);
       seen.push(...page.edges.map((e) => e.node.version));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;

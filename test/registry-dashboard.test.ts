@@ -21,9 +21,18 @@ beforeAll(async () => {
   const seed = seeder(api);
   const one = async (i: number) => {
     const name = `dash-${String(i).padStart(3, '0')}`;
-    await seed.model(name, [{ key: 'team', value: `t${i % 7}` }, { key: 'tier', value: i % 2 ? 'gold' : 'silver' }]);
+    await seed.model(name, [
+      { key: 'team', value: `t${i % 7}` },
+      { key: 'tier', value: i % 2 ? 'gold' : 'silver' },
+    ]);
     for (let v = 1; v <= 4 + (i % 3); v++) {
-      await seed.version(name, { tags: [{ key: 'framework', value: 'xgboost' }], metrics: [{ key: 'auc', value: 0.5 + v / 100 }, { key: 'loss', value: 1 / v }] });
+      await seed.version(name, {
+        tags: [{ key: 'framework', value: 'xgboost' }],
+        metrics: [
+          { key: 'auc', value: 0.5 + v / 100 },
+          { key: 'loss', value: 1 / v },
+        ],
+      });
     }
     await seed.alias(name, 'champion', 2);
     await seed.alias(name, 'challenger', 3);
@@ -54,18 +63,66 @@ describe('the dashboard query', () => {
     const [m0, m1, m2] = data.registeredModels.edges.map((e) => e.node);
     expect(m0).toEqual({
       name: 'dash-000',
-      tags: [{ key: 'team', value: 't0' }, { key: 'tier', value: 'silver' }],
-      aliases: [{ alias: 'challenger', version: { version: 3 } }, { alias: 'champion', version: { version: 2 } }],
-      latestVersions: [
-        { version: 4, stage: 'NONE', metrics: [{ key: 'auc', value: 0.54 }, { key: 'loss', value: 0.25 }], tags: [{ key: 'framework', value: 'xgboost' }] },
-        { version: 3, stage: 'STAGING', metrics: [{ key: 'auc', value: 0.53 }, { key: 'loss', value: 1 / 3 }], tags: [{ key: 'framework', value: 'xgboost' }] },
-        { version: 2, stage: 'PRODUCTION', metrics: [{ key: 'auc', value: 0.52 }, { key: 'loss', value: 0.5 }], tags: [{ key: 'framework', value: 'xgboost' }] },
-        { version: 1, stage: 'ARCHIVED', metrics: [{ key: 'auc', value: 0.51 }, { key: 'loss', value: 1 }], tags: [{ key: 'framework', value: 'xgboost' }] },
+      tags: [
+        { key: 'team', value: 't0' },
+        { key: 'tier', value: 'silver' },
       ],
-      versions: { totalCount: 4, edges: [4, 3, 2, 1].map((v) => ({ node: { version: v, stage: ['ARCHIVED', 'PRODUCTION', 'STAGING', 'NONE'][Math.min(v, 4) - 1] } })) },
+      aliases: [
+        { alias: 'challenger', version: { version: 3 } },
+        { alias: 'champion', version: { version: 2 } },
+      ],
+      latestVersions: [
+        {
+          version: 4,
+          stage: 'NONE',
+          metrics: [
+            { key: 'auc', value: 0.54 },
+            { key: 'loss', value: 0.25 },
+          ],
+          tags: [{ key: 'framework', value: 'xgboost' }],
+        },
+        {
+          version: 3,
+          stage: 'STAGING',
+          metrics: [
+            { key: 'auc', value: 0.53 },
+            { key: 'loss', value: 1 / 3 },
+          ],
+          tags: [{ key: 'framework', value: 'xgboost' }],
+        },
+        {
+          version: 2,
+          stage: 'PRODUCTION',
+          metrics: [
+            { key: 'auc', value: 0.52 },
+            { key: 'loss', value: 0.5 },
+          ],
+          tags: [{ key: 'framework', value: 'xgboost' }],
+        },
+        {
+          version: 1,
+          stage: 'ARCHIVED',
+          metrics: [
+            { key: 'auc', value: 0.51 },
+            { key: 'loss', value: 1 },
+          ],
+          tags: [{ key: 'framework', value: 'xgboost' }],
+        },
+      ],
+      versions: {
+        totalCount: 4,
+        edges: [4, 3, 2, 1].map((v) => ({
+          node: { version: v, stage: ['ARCHIVED', 'PRODUCTION', 'STAGING', 'NONE'][Math.min(v, 4) - 1] },
+        })),
+      },
     });
     expect(m1.versions.totalCount).toBe(5);
-    expect(m1.latestVersions.map((v) => [v.stage, v.version])).toEqual([['NONE', 5], ['STAGING', 3], ['PRODUCTION', 2], ['ARCHIVED', 1]]);
+    expect(m1.latestVersions.map((v) => [v.stage, v.version])).toEqual([
+      ['NONE', 5],
+      ['STAGING', 3],
+      ['PRODUCTION', 2],
+      ['ARCHIVED', 1],
+    ]);
     expect(m2.versions.totalCount).toBe(6);
     expect(m2.versions.edges.map((e) => e.node.version)).toEqual([6, 5, 4, 3, 2]);
   });
@@ -122,7 +179,9 @@ describe('without DataLoaders (the benchmark N+1 baseline)', () => {
       const four = await naive.gql(RegDashboardDocument, { first: 4 });
       expect(four.errors).toBeUndefined();
       expect(four.data!.registeredModels.edges[3].node).toMatchObject({
-        name: 'n-3', tags: [{ key: 'k', value: '3' }], aliases: [{ alias: 'champion', version: { version: 1 } }],
+        name: 'n-3',
+        tags: [{ key: 'k', value: '3' }],
+        aliases: [{ alias: 'champion', version: { version: 1 } }],
         latestVersions: [{ version: 2, stage: 'NONE', metrics: [] }],
         versions: { totalCount: 2, edges: [{ node: { version: 2 } }, { node: { version: 1 } }] },
       });

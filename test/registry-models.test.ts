@@ -1,6 +1,11 @@
 import {
-  RegCreateModelDocument, RegDeleteModelDocument, RegDeleteModelTagDocument, RegModelDocument, RegRenameModelDocument,
-  RegSetModelTagDocument, RegUpdateModelDocument,
+  RegCreateModelDocument,
+  RegDeleteModelDocument,
+  RegDeleteModelTagDocument,
+  RegModelDocument,
+  RegRenameModelDocument,
+  RegSetModelTagDocument,
+  RegUpdateModelDocument,
 } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
 import { auditOf, expectRefused, seeder, setStage } from './support/registry-seed';
@@ -8,7 +13,10 @@ import { Role } from '../src/domain/roles';
 
 let api: TestApi;
 let seed: ReturnType<typeof seeder>;
-beforeAll(async () => { api = await startApi(); seed = seeder(api); });
+beforeAll(async () => {
+  api = await startApi();
+  seed = seeder(api);
+});
 afterAll(() => api.stop());
 
 const readModel = (name: string) => async () => (await api.data(RegModelDocument, { name })).registeredModel;
@@ -16,8 +24,18 @@ const readModel = (name: string) => async () => (await api.data(RegModelDocument
 describe('creating a registered model', () => {
   it('records its creator, description, tags and a MODEL_CREATED event', async () => {
     const contributor = await api.token('alice', [Role.CONTRIBUTOR]);
-    const created = await api.data(RegCreateModelDocument, { input: { name: 'churn', description: 'Who leaves', tags: [{ key: 'team', value: 'growth' }] } }, { token: contributor });
-    expect(created.createRegisteredModel.registeredModel).toMatchObject({ name: 'churn', description: 'Who leaves', createdBy: 'alice', tags: [{ key: 'team', value: 'growth' }], aliases: [] });
+    const created = await api.data(
+      RegCreateModelDocument,
+      { input: { name: 'churn', description: 'Who leaves', tags: [{ key: 'team', value: 'growth' }] } },
+      { token: contributor },
+    );
+    expect(created.createRegisteredModel.registeredModel).toMatchObject({
+      name: 'churn',
+      description: 'Who leaves',
+      createdBy: 'alice',
+      tags: [{ key: 'team', value: 'growth' }],
+      aliases: [],
+    });
     const events = await auditOf(api, 'churn');
     expect(events.map((e) => [e.action, e.actor])).toEqual([['MODEL_CREATED', 'alice']]);
     expect(JSON.parse(events[0].details)).toEqual({ description: 'Who leaves', tags: [{ key: 'team', value: 'growth' }] });
@@ -31,7 +49,17 @@ describe('creating a registered model', () => {
     ['NUL', { name: 'a\u0000b' }, 'control characters'],
     ['bad tag key', { name: 'ok-name', tags: [{ key: 'bad key!', value: 'v' }] }, 'tags.key'],
     ['long tag value', { name: 'ok-name', tags: [{ key: 'k', value: 'v'.repeat(5001) }] }, 'tags.value must be at most 5000'],
-    ['duplicate tag keys', { name: 'ok-name', tags: [{ key: 'k', value: '1' }, { key: 'k', value: '2' }] }, 'more than once'],
+    [
+      'duplicate tag keys',
+      {
+        name: 'ok-name',
+        tags: [
+          { key: 'k', value: '1' },
+          { key: 'k', value: '2' },
+        ],
+      },
+      'more than once',
+    ],
     ['long description', { name: 'ok-name', description: 'd'.repeat(5001) }, 'description must be at most 5000'],
   ])('refuses %s with BAD_USER_INPUT naming the field, creating nothing', async (_, input, message) => {
     const result = await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegCreateModelDocument, { input }), readModel(input.name));
@@ -40,31 +68,57 @@ describe('creating a registered model', () => {
 
   it('refuses a name that exists with ALREADY_EXISTS; names are case-sensitive', async () => {
     await seed.model('Dup');
-    await expectRefused(api, 'ALREADY_EXISTS', () => api.gql(RegCreateModelDocument, { input: { name: 'Dup', description: 'x' } }), readModel('Dup'));
+    await expectRefused(
+      api,
+      'ALREADY_EXISTS',
+      () => api.gql(RegCreateModelDocument, { input: { name: 'Dup', description: 'x' } }),
+      readModel('Dup'),
+    );
     expect((await api.data(RegCreateModelDocument, { input: { name: 'dup' } })).createRegisteredModel.registeredModel.name).toBe('dup');
   });
 
   it('needs CONTRIBUTOR: a VIEWER gets FORBIDDEN', async () => {
     const viewer = await api.token('viewer-1', [Role.VIEWER]);
-    await expectRefused(api, 'FORBIDDEN', () => api.gql(RegCreateModelDocument, { input: { name: 'by-viewer' } }, { token: viewer }), readModel('by-viewer'));
+    await expectRefused(
+      api,
+      'FORBIDDEN',
+      () => api.gql(RegCreateModelDocument, { input: { name: 'by-viewer' } }, { token: viewer }),
+      readModel('by-viewer'),
+    );
   });
 });
 
 describe('updating a registered model', () => {
   it('sets and clears the description, moves updatedAt, keeps it when omitted', async () => {
     const model = await seed.model('upd', [], 'first');
-    const updated = (await api.data(RegUpdateModelDocument, { input: { name: 'upd', description: 'second' } })).updateRegisteredModel.registeredModel;
+    const updated = (await api.data(RegUpdateModelDocument, { input: { name: 'upd', description: 'second' } })).updateRegisteredModel
+      .registeredModel;
     expect(updated.description).toBe('second');
     expect(new Date(updated.updatedAt).getTime()).toBeGreaterThanOrEqual(model.updatedAt.getTime());
-    expect((await api.data(RegUpdateModelDocument, { input: { name: 'upd' } })).updateRegisteredModel.registeredModel.description).toBe('second');
-    expect((await api.data(RegUpdateModelDocument, { input: { name: 'upd', description: null } })).updateRegisteredModel.registeredModel.description).toBeNull();
+    expect((await api.data(RegUpdateModelDocument, { input: { name: 'upd' } })).updateRegisteredModel.registeredModel.description).toBe(
+      'second',
+    );
+    expect(
+      (await api.data(RegUpdateModelDocument, { input: { name: 'upd', description: null } })).updateRegisteredModel.registeredModel
+        .description,
+    ).toBeNull();
     expect((await auditOf(api, 'upd')).map((e) => e.action)).toEqual(['MODEL_CREATED', 'MODEL_UPDATED', 'MODEL_UPDATED']);
   });
 
   it('answers a missing model with NOT_FOUND and a bad description with BAD_USER_INPUT', async () => {
-    await expectRefused(api, 'NOT_FOUND', () => api.gql(RegUpdateModelDocument, { input: { name: 'ghost', description: 'x' } }), readModel('ghost'));
+    await expectRefused(
+      api,
+      'NOT_FOUND',
+      () => api.gql(RegUpdateModelDocument, { input: { name: 'ghost', description: 'x' } }),
+      readModel('ghost'),
+    );
     await seed.model('upd2', [], 'keep');
-    await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegUpdateModelDocument, { input: { name: 'upd2', description: 'a\u0000' } }), readModel('upd2'));
+    await expectRefused(
+      api,
+      'BAD_USER_INPUT',
+      () => api.gql(RegUpdateModelDocument, { input: { name: 'upd2', description: 'a\u0000' } }),
+      readModel('upd2'),
+    );
   });
 });
 
@@ -72,10 +126,25 @@ describe('renaming a registered model', () => {
   it('refuses a taken name with ALREADY_EXISTS and an invalid one with BAD_USER_INPUT', async () => {
     await seed.model('ren-a');
     await seed.model('ren-b');
-    await expectRefused(api, 'ALREADY_EXISTS', () => api.gql(RegRenameModelDocument, { input: { name: 'ren-a', newName: 'ren-b' } }), readModel('ren-a'));
-    const bad = await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegRenameModelDocument, { input: { name: 'ren-a', newName: 'tab\t' } }), readModel('ren-a'));
+    await expectRefused(
+      api,
+      'ALREADY_EXISTS',
+      () => api.gql(RegRenameModelDocument, { input: { name: 'ren-a', newName: 'ren-b' } }),
+      readModel('ren-a'),
+    );
+    const bad = await expectRefused(
+      api,
+      'BAD_USER_INPUT',
+      () => api.gql(RegRenameModelDocument, { input: { name: 'ren-a', newName: 'tab\t' } }),
+      readModel('ren-a'),
+    );
     expect(bad.errors?.[0].message).toContain('newName');
-    await expectRefused(api, 'NOT_FOUND', () => api.gql(RegRenameModelDocument, { input: { name: 'ren-ghost', newName: 'ren-c' } }), readModel('ren-c'));
+    await expectRefused(
+      api,
+      'NOT_FOUND',
+      () => api.gql(RegRenameModelDocument, { input: { name: 'ren-ghost', newName: 'ren-c' } }),
+      readModel('ren-c'),
+    );
   });
 
   it('records MODEL_RENAMED under the new name with the old one in its details', async () => {
@@ -92,7 +161,12 @@ describe('deleting a registered model', () => {
   it('needs ADMIN: a CONTRIBUTOR gets FORBIDDEN', async () => {
     await seed.model('del-forbidden');
     const contributor = await api.token('contrib-del', [Role.CONTRIBUTOR]);
-    await expectRefused(api, 'FORBIDDEN', () => api.gql(RegDeleteModelDocument, { input: { name: 'del-forbidden' } }, { token: contributor }), readModel('del-forbidden'));
+    await expectRefused(
+      api,
+      'FORBIDDEN',
+      () => api.gql(RegDeleteModelDocument, { input: { name: 'del-forbidden' } }, { token: contributor }),
+      readModel('del-forbidden'),
+    );
   });
 
   it('is refused with CONFLICT while a version is in PRODUCTION, and then changes nothing', async () => {
@@ -118,7 +192,12 @@ describe('deleting a registered model', () => {
     expect(await p.modelAlias.count({ where: { modelId: model.id } })).toBe(0);
     expect(await p.versionTag.count({ where: { versionId: v1.id } })).toBe(0);
     expect(await p.versionMetric.count({ where: { versionId: v1.id } })).toBe(0);
-    expect((await auditOf(api, 'del-all')).map((e) => e.action)).toEqual(['MODEL_CREATED', 'VERSION_CREATED', 'ALIAS_SET', 'MODEL_DELETED']);
+    expect((await auditOf(api, 'del-all')).map((e) => e.action)).toEqual([
+      'MODEL_CREATED',
+      'VERSION_CREATED',
+      'ALIAS_SET',
+      'MODEL_DELETED',
+    ]);
   });
 
   it('answers a missing model with NOT_FOUND', async () => {
@@ -143,12 +222,37 @@ describe('model tags', () => {
 
   it('refuses bad keys and values with BAD_USER_INPUT and a missing model with NOT_FOUND', async () => {
     await seed.model('tags-bad', [{ key: 'keep', value: 'me' }]);
-    const long = await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-bad', key: 'k'.repeat(251), value: 'v' } }), readModel('tags-bad'));
+    const long = await expectRefused(
+      api,
+      'BAD_USER_INPUT',
+      () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-bad', key: 'k'.repeat(251), value: 'v' } }),
+      readModel('tags-bad'),
+    );
     expect(long.errors?.[0].message).toBe('key must be 1 to 250 characters, got 251');
-    await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-bad', key: 'k', value: 'v'.repeat(5001) } }), readModel('tags-bad'));
-    await expectRefused(api, 'BAD_USER_INPUT', () => api.gql(RegDeleteModelTagDocument, { input: { name: 'tags-bad', key: 'no*good' } }), readModel('tags-bad'));
-    await expectRefused(api, 'NOT_FOUND', () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-ghost', key: 'k', value: 'v' } }), readModel('tags-bad'));
-    await expectRefused(api, 'NOT_FOUND', () => api.gql(RegDeleteModelTagDocument, { input: { name: 'tags-ghost', key: 'k' } }), readModel('tags-bad'));
+    await expectRefused(
+      api,
+      'BAD_USER_INPUT',
+      () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-bad', key: 'k', value: 'v'.repeat(5001) } }),
+      readModel('tags-bad'),
+    );
+    await expectRefused(
+      api,
+      'BAD_USER_INPUT',
+      () => api.gql(RegDeleteModelTagDocument, { input: { name: 'tags-bad', key: 'no*good' } }),
+      readModel('tags-bad'),
+    );
+    await expectRefused(
+      api,
+      'NOT_FOUND',
+      () => api.gql(RegSetModelTagDocument, { input: { name: 'tags-ghost', key: 'k', value: 'v' } }),
+      readModel('tags-bad'),
+    );
+    await expectRefused(
+      api,
+      'NOT_FOUND',
+      () => api.gql(RegDeleteModelTagDocument, { input: { name: 'tags-ghost', key: 'k' } }),
+      readModel('tags-bad'),
+    );
   });
 });
 

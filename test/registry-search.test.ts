@@ -1,4 +1,12 @@
-import { RegModelLatestDocument, RegModelsDocument, RegModelsPageDocument, RegModelVersionsDocument, RegVersionsDocument, type RegisteredModelFilter, type ModelVersionFilter } from './__generated__/graphql';
+import {
+  RegModelLatestDocument,
+  RegModelsDocument,
+  RegModelsPageDocument,
+  RegModelVersionsDocument,
+  RegVersionsDocument,
+  type RegisteredModelFilter,
+  type ModelVersionFilter,
+} from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
 import { seeder, setStage } from './support/registry-seed';
 
@@ -12,12 +20,19 @@ beforeAll(async () => {
   seed = seeder(api);
   for (const name of SPECIAL) await seed.model(name);
   // Tagged models for the tags filter.
-  await seed.model('t-both', [{ key: 'team', value: 'risk' }, { key: 'tier', value: 'gold' }]);
+  await seed.model('t-both', [
+    { key: 'team', value: 'risk' },
+    { key: 'tier', value: 'gold' },
+  ]);
   await seed.model('t-team', [{ key: 'team', value: 'risk' }]);
-  await seed.model('t-other', [{ key: 'team', value: 'growth' }, { key: 'tier', value: 'gold' }]);
+  await seed.model('t-other', [
+    { key: 'team', value: 'growth' },
+    { key: 'tier', value: 'gold' },
+  ]);
   // Versions for the stage and version filters.
   await seed.model('s-prod');
-  for (let i = 0; i < 4; i++) await seed.version('s-prod', { runId: i % 2 ? 'run-odd' : 'run-even', tags: [{ key: 'n', value: String(i + 1) }] });
+  for (let i = 0; i < 4; i++)
+    await seed.version('s-prod', { runId: i % 2 ? 'run-odd' : 'run-even', tags: [{ key: 'n', value: String(i + 1) }] });
   await setStage(api, 's-prod', 2, 'PRODUCTION');
   await setStage(api, 's-prod', 3, 'STAGING');
   await seed.model('s-staging');
@@ -75,7 +90,14 @@ describe('searching registered models by name', () => {
 describe('other model filters', () => {
   it('requires every listed tag; a tag without value matches any value', async () => {
     expect(await names({ tags: [{ key: 'team', value: 'risk' }] })).toEqual(['t-both', 't-team']);
-    expect(await names({ tags: [{ key: 'team', value: 'risk' }, { key: 'tier', value: 'gold' }] })).toEqual(['t-both']);
+    expect(
+      await names({
+        tags: [
+          { key: 'team', value: 'risk' },
+          { key: 'tier', value: 'gold' },
+        ],
+      }),
+    ).toEqual(['t-both']);
     expect(await names({ tags: [{ key: 'tier' }] })).toEqual(['t-both', 't-other']);
     expect(await names({ tags: [{ key: 'team' }, { key: 'tier', value: 'silver' }] })).toEqual([]);
   });
@@ -102,16 +124,30 @@ describe('ordering models', () => {
   it('defaults to NAME ASC and sorts NAME DESC the other way', async () => {
     const asc = await names({});
     expect(asc).toEqual([...asc].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    const desc = (await api.data(RegModelsDocument, { orderBy: [{ field: 'NAME', direction: 'DESC' }], first: 100 })).registeredModels.edges.map((e) => e.node.name);
+    const desc = (
+      await api.data(RegModelsDocument, { orderBy: [{ field: 'NAME', direction: 'DESC' }], first: 100 })
+    ).registeredModels.edges.map((e) => e.node.name);
     expect(desc).toEqual([...asc].reverse());
   });
 
   it('sorts by CREATED_AT and UPDATED_AT both ways, ties broken by id', async () => {
-    const created = (await api.data(RegModelsDocument, { orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }], first: 100 })).registeredModels.edges.map((e) => e.node.name);
+    const created = (
+      await api.data(RegModelsDocument, { orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }], first: 100 })
+    ).registeredModels.edges.map((e) => e.node.name);
     expect(created.slice(0, SPECIAL.length)).toEqual(SPECIAL);
-    const createdDesc = (await api.data(RegModelsDocument, { orderBy: [{ field: 'CREATED_AT', direction: 'DESC' }], first: 100 })).registeredModels.edges.map((e) => e.node.name);
+    const createdDesc = (
+      await api.data(RegModelsDocument, { orderBy: [{ field: 'CREATED_AT', direction: 'DESC' }], first: 100 })
+    ).registeredModels.edges.map((e) => e.node.name);
     expect(createdDesc).toEqual([...created].reverse());
-    const updated = (await api.data(RegModelsDocument, { orderBy: [{ field: 'UPDATED_AT', direction: 'DESC' }, { field: 'NAME', direction: 'ASC' }], first: 100 })).registeredModels.edges;
+    const updated = (
+      await api.data(RegModelsDocument, {
+        orderBy: [
+          { field: 'UPDATED_AT', direction: 'DESC' },
+          { field: 'NAME', direction: 'ASC' },
+        ],
+        first: 100,
+      })
+    ).registeredModels.edges;
     const times = updated.map((e) => Date.parse(e.node.updatedAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     // s-staging got a version last, so it was updated last.
@@ -119,7 +155,16 @@ describe('ordering models', () => {
   });
 
   it('refuses a field given twice', async () => {
-    expect(codes(await api.gql(RegModelsDocument, { orderBy: [{ field: 'NAME', direction: 'ASC' }, { field: 'NAME', direction: 'DESC' }] }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      codes(
+        await api.gql(RegModelsDocument, {
+          orderBy: [
+            { field: 'NAME', direction: 'ASC' },
+            { field: 'NAME', direction: 'DESC' },
+          ],
+        }),
+      ),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -212,7 +257,11 @@ describe('searching versions', () => {
     const next = await api.data(RegModelVersionsDocument, { name: 's-prod', first: 3, after: conn.pageInfo.endCursor });
     expect(next.registeredModel!.versions.edges.map((e) => e.node.version)).toEqual([1]);
     expect(next.registeredModel!.versions.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-    const filtered = await api.data(RegModelVersionsDocument, { name: 's-prod', filter: { stages: ['NONE'] }, orderBy: [{ field: 'VERSION', direction: 'ASC' }] });
+    const filtered = await api.data(RegModelVersionsDocument, {
+      name: 's-prod',
+      filter: { stages: ['NONE'] },
+      orderBy: [{ field: 'VERSION', direction: 'ASC' }],
+    });
     expect(filtered.registeredModel!.versions.edges.map((e) => e.node.version)).toEqual([1, 4]);
     expect(filtered.registeredModel!.versions.totalCount).toBe(2);
   });
@@ -224,9 +273,11 @@ describe("a model's first page of versions", () => {
     for (const order of ['VERSION', 'CREATED_AT', 'UPDATED_AT'] as const) {
       for (const direction of ['ASC', 'DESC'] as const) {
         const nested = await api.data<{ registeredModel: { versions: { edges: { node: { version: number } }[] } } }, unknown>(
-          `query { registeredModel(name: "s-prod") { versions(first: 3, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } } }`);
+          `query { registeredModel(name: "s-prod") { versions(first: 3, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } } }`,
+        );
         const flat = await api.data<{ modelVersions: { edges: { node: { version: number } }[] } }, unknown>(
-          `query { modelVersions(first: 3, filter: { modelName: "s-prod" }, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } }`);
+          `query { modelVersions(first: 3, filter: { modelName: "s-prod" }, orderBy: [{ field: ${order}, direction: ${direction} }]) { edges { node { ${fields} } } } }`,
+        );
         expect(nested.registeredModel.versions.edges).toEqual(flat.modelVersions.edges);
         expect(nested.registeredModel.versions.edges).toHaveLength(3);
       }
@@ -245,9 +296,13 @@ describe('deleted versions', () => {
     const nested = await api.data(RegModelVersionsDocument, { name: 'gone' });
     expect(nested.registeredModel!.versions.edges.map((e) => e.node.version)).toEqual([1]);
     expect(nested.registeredModel!.versions.totalCount).toBe(1);
-    expect((await api.data(RegModelLatestDocument, { name: 'gone' })).registeredModel!.latestVersions).toEqual([{ version: 1, stage: 'NONE' }]);
+    expect((await api.data(RegModelLatestDocument, { name: 'gone' })).registeredModel!.latestVersions).toEqual([
+      { version: 1, stage: 'NONE' },
+    ]);
     expect(await names({ hasVersionInStage: 'ARCHIVED' })).toEqual([]);
-    const id = Buffer.from(`ModelVersion:${(await api.db.prisma.modelVersion.findFirstOrThrow({ where: { version: 2, model: { name: 'gone' } } })).id}`).toString('base64url');
+    const id = Buffer.from(
+      `ModelVersion:${(await api.db.prisma.modelVersion.findFirstOrThrow({ where: { version: 2, model: { name: 'gone' } } })).id}`,
+    ).toString('base64url');
     expect((await api.data<{ node: unknown }, { id: string }>('query($id: ID!) { node(id: $id) { id } }', { id })).node).toBeNull();
   });
 });

@@ -2,8 +2,18 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  buildSchema as buildSdl, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType,
-  type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLNamedType, type GraphQLSchema,
+  buildSchema as buildSdl,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
 } from 'graphql';
 import { projectRoot } from '../src/db/paths';
 import { printServedSchema } from '../src/graphql/print';
@@ -28,7 +38,7 @@ describe('schema.graphql', () => {
       const line = a.findIndex((text, i) => text !== b[i]);
       throw new Error(
         `schema.graphql is stale: run npm run schema:emit and commit it.\n` +
-        `First difference at line ${line + 1}:\n  committed: ${a[line]}\n  served:    ${b[line]}`,
+          `First difference at line ${line + 1}:\n  committed: ${a[line]}\n  served:    ${b[line]}`,
       );
     }
   });
@@ -70,7 +80,8 @@ function compareType(expected: GraphQLNamedType, actual: GraphQLNamedType, misma
       for (const arg of field.args) {
         const own = args.get(arg.name);
         if (!own) missing.push(`${name}.${field.name}(${arg.name})`);
-        else if (String(own.type) !== String(arg.type)) mismatches.push(`${name}.${field.name}(${arg.name}): contract ${arg.type}, server ${own.type}`);
+        else if (String(own.type) !== String(arg.type))
+          mismatches.push(`${name}.${field.name}(${arg.name}): contract ${arg.type}, server ${own.type}`);
       }
       // Additions are allowed, but only optional ones: a new required argument breaks callers.
       const known = new Set(field.args.map((a) => a.name));
@@ -88,7 +99,8 @@ function compareType(expected: GraphQLNamedType, actual: GraphQLNamedType, misma
     for (const field of Object.values(expected.getFields()) as GraphQLInputField[]) {
       const mine = fields[field.name];
       if (!mine) missing.push(`${name}.${field.name}`);
-      else if (String(mine.type) !== String(field.type)) mismatches.push(`${name}.${field.name}: contract ${field.type}, server ${mine.type}`);
+      else if (String(mine.type) !== String(field.type))
+        mismatches.push(`${name}.${field.name}: contract ${field.type}, server ${mine.type}`);
     }
     for (const mine of Object.values(fields)) {
       if (!known.has(mine.name) && String(mine.type).endsWith('!') && mine.defaultValue === undefined) {

@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { SchemaEngine, MigrationList } from '@prisma/schema-engine-wasm';
 import { providerOf, sqlitePath, type Provider } from './client';
+import type * as SchemaEngineWasm from '@prisma/schema-engine-wasm';
 import { migrationsDir, modelsFile } from './paths';
 
 /**
@@ -14,14 +15,16 @@ import { migrationsDir, modelsFile } from './paths';
  */
 type WasmGlobal = { WebAssembly: { instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: object } }> } };
 
-let engineModule: Promise<typeof import('@prisma/schema-engine-wasm')> | undefined;
+let engineModule: Promise<typeof SchemaEngineWasm> | undefined;
 function loadEngineModule() {
   engineModule ??= (async () => {
     // require() of this ES module works on Node >= 20.19 (Jest compiles it: see jest.config.js).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bg = require('@prisma/schema-engine-wasm/schema_engine_bg');
     const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
-    const { instance } = await (globalThis as unknown as WasmGlobal).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': withUnrefTimers(bg) });
+    const { instance } = await (globalThis as unknown as WasmGlobal).WebAssembly.instantiate(readFileSync(wasmPath), {
+      './schema_engine_bg.js': withUnrefTimers(bg),
+    });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
     return bg;
@@ -100,9 +103,10 @@ export interface OpenEngine {
 export async function openSchemaEngine(url: string): Promise<OpenEngine> {
   const { SchemaEngine } = await loadEngineModule();
   const provider = providerOf(url);
-  const factory = provider === 'postgres'
-    ? new PrismaPg({ connectionString: url, max: 2, Client: CatalogClient as never })
-    : new PrismaBetterSqlite3({ url: sqlitePath(url) });
+  const factory =
+    provider === 'postgres'
+      ? new PrismaPg({ connectionString: url, max: 2, Client: CatalogClient as never })
+      : new PrismaBetterSqlite3({ url: sqlitePath(url) });
   const connections: Connection[] = [];
   const track = <T extends Connection>(c: T) => (connections.push(c), c);
   const tracked = {
@@ -128,7 +132,10 @@ export function migrationList(provider: Provider): MigrationList {
   const baseDir = migrationsDir(provider);
   const lockPath = join(baseDir, 'migration_lock.toml');
   const dirs = existsSync(baseDir)
-    ? readdirSync(baseDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? readdirSync(baseDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   return {
     baseDir,
@@ -136,7 +143,10 @@ export function migrationList(provider: Provider): MigrationList {
     shadowDbInitScript: '',
     migrationDirectories: dirs.map((path) => ({
       path,
-      migrationFile: { path: 'migration.sql', content: { tag: 'ok' as const, value: readFileSync(join(baseDir, path, 'migration.sql'), 'utf8') } },
+      migrationFile: {
+        path: 'migration.sql',
+        content: { tag: 'ok' as const, value: readFileSync(join(baseDir, path, 'migration.sql'), 'utf8') },
+      },
     })),
   };
 }

@@ -14,8 +14,10 @@ type Transaction = Awaited<ReturnType<Adapter['startTransaction']>>;
  */
 function serialized(adapter: Adapter): Adapter {
   const lock = new Mutex();
-  const exclusive = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A) => lock.runExclusive(() => fn(...args));
+  const exclusive =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      lock.runExclusive(() => fn(...args));
 
   const startTransaction: Adapter['startTransaction'] = async (isolationLevel) => {
     const release = await lock.acquire();

@@ -1,12 +1,6 @@
 /** Every failure a caller can act on: one code, mapped to GraphQL once (graphql/errors.ts). */
 export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'CONFLICT'
-  | 'POLICY_VIOLATION';
+  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'CONFLICT' | 'POLICY_VIOLATION';
 
 export interface Violation {
   rule: string;

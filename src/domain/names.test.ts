@@ -2,7 +2,12 @@ import { DomainError } from './errors';
 import { validateModelName, validateText } from './names';
 
 function outcome(fn: () => unknown): string {
-  try { fn(); return 'ok'; } catch (e) { return e instanceof DomainError ? `${e.code}: ${e.message}` : String(e); }
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return e instanceof DomainError ? `${e.code}: ${e.message}` : String(e);
+  }
 }
 
 describe('registered model names', () => {

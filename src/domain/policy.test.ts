@@ -1,13 +1,32 @@
 import { DomainError } from './errors';
-import { defaultPolicy, gateHolds, gateViolations, parseGates, policyInForce, validatePolicy, type Comparator, type Policy } from './policy';
+import {
+  defaultPolicy,
+  gateHolds,
+  gateViolations,
+  parseGates,
+  policyInForce,
+  validatePolicy,
+  type Comparator,
+  type Policy,
+} from './policy';
 import type { Stage } from './stages';
 
 function codeOf(fn: () => unknown): string | null {
-  try { fn(); return null; } catch (e) { return e instanceof DomainError ? e.code : 'THROWN'; }
+  try {
+    fn();
+    return null;
+  } catch (e) {
+    return e instanceof DomainError ? e.code : 'THROWN';
+  }
 }
 
 describe('defaultPolicy', () => {
-  it.each<[Stage, number]>([['NONE', 0], ['STAGING', 1], ['PRODUCTION', 1], ['ARCHIVED', 0]])('%s needs %i approvals', (stage, n) => {
+  it.each<[Stage, number]>([
+    ['NONE', 0],
+    ['STAGING', 1],
+    ['PRODUCTION', 1],
+    ['ARCHIVED', 0],
+  ])('%s needs %i approvals', (stage, n) => {
     expect(defaultPolicy(stage)).toEqual({ scope: 'DEFAULT', stage, requiredApprovals: n, allowSelfApproval: false, metricGates: [] });
   });
 });
@@ -49,7 +68,10 @@ describe('validatePolicy', () => {
 });
 
 describe('metric gates', () => {
-  const metrics = new Map([['accuracy', 0.9], ['latency', 120]]);
+  const metrics = new Map([
+    ['accuracy', 0.9],
+    ['latency', 120],
+  ]);
   it.each<[string, Comparator, number, boolean]>([
     ['accuracy', 'GT', 0.9, false],
     ['accuracy', 'GTE', 0.9, true],
@@ -64,11 +86,14 @@ describe('metric gates', () => {
   });
 
   it('gives one violation per failing gate, naming a missing metric', () => {
-    const violations = gateViolations([
-      { metric: 'accuracy', comparator: 'GTE', threshold: 0.95 },
-      { metric: 'latency', comparator: 'LT', threshold: 500 },
-      { metric: 'recall', comparator: 'GTE', threshold: 0.5 },
-    ], metrics);
+    const violations = gateViolations(
+      [
+        { metric: 'accuracy', comparator: 'GTE', threshold: 0.95 },
+        { metric: 'latency', comparator: 'LT', threshold: 500 },
+        { metric: 'recall', comparator: 'GTE', threshold: 0.5 },
+      ],
+      metrics,
+    );
     expect(violations.map((v) => v.rule)).toEqual(['METRIC_GATE', 'METRIC_GATE']);
     expect(violations[0].message).toContain('accuracy is 0.9');
     expect(violations[1].message).toContain('no metric recall');

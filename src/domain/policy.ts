@@ -47,18 +47,25 @@ export interface PolicyInput {
 export function validatePolicy(input: PolicyInput): Omit<Policy, 'scope' | 'stage'> {
   const { requiredApprovals } = input;
   if (!Number.isInteger(requiredApprovals) || requiredApprovals < 0 || requiredApprovals > MAX_REQUIRED_APPROVALS) {
-    throw badInput(`requiredApprovals must be a whole number from 0 to ${MAX_REQUIRED_APPROVALS}, got ${requiredApprovals}`, { field: 'requiredApprovals', max: MAX_REQUIRED_APPROVALS });
+    throw badInput(`requiredApprovals must be a whole number from 0 to ${MAX_REQUIRED_APPROVALS}, got ${requiredApprovals}`, {
+      field: 'requiredApprovals',
+      max: MAX_REQUIRED_APPROVALS,
+    });
   }
   const gates = input.metricGates ?? [];
   if (gates.length > MAX_METRIC_GATES) {
-    throw badInput(`At most ${MAX_METRIC_GATES} metric gates per policy, got ${gates.length}`, { field: 'metricGates', max: MAX_METRIC_GATES });
+    throw badInput(`At most ${MAX_METRIC_GATES} metric gates per policy, got ${gates.length}`, {
+      field: 'metricGates',
+      max: MAX_METRIC_GATES,
+    });
   }
   const seen = new Set<string>();
   for (const gate of gates) {
     if (!METRIC_KEY.test(gate.metric)) {
       throw badInput('A metric gate names a metric key: 1 to 250 letters, digits, "_ - . / :" or spaces', { field: 'metricGates.metric' });
     }
-    if (!COMPARATORS.has(gate.comparator)) throw badInput(`Unknown comparator ${String(gate.comparator)}`, { field: 'metricGates.comparator' });
+    if (!COMPARATORS.has(gate.comparator))
+      throw badInput(`Unknown comparator ${String(gate.comparator)}`, { field: 'metricGates.comparator' });
     if (typeof gate.threshold !== 'number' || !Number.isFinite(gate.threshold)) {
       throw badInput('A metric gate threshold must be a finite number', { field: 'metricGates.threshold' });
     }
@@ -80,23 +87,37 @@ export function gateHolds(gate: MetricGate, metrics: ReadonlyMap<string, number>
   const value = metrics.get(gate.metric);
   if (value === undefined) return false;
   switch (gate.comparator) {
-    case 'GT': return value > gate.threshold;
-    case 'GTE': return value >= gate.threshold;
-    case 'LT': return value < gate.threshold;
-    case 'LTE': return value <= gate.threshold;
+    case 'GT':
+      return value > gate.threshold;
+    case 'GTE':
+      return value >= gate.threshold;
+    case 'LT':
+      return value < gate.threshold;
+    case 'LTE':
+      return value <= gate.threshold;
   }
 }
 
 /** One violation (rule METRIC_GATE) per gate that does not hold, in the policy's order. */
 export function gateViolations(gates: readonly MetricGate[], metrics: ReadonlyMap<string, number>): Violation[] {
-  return gates.filter((g) => !gateHolds(g, metrics)).map((g) => {
-    const actual = metrics.get(g.metric);
-    const need = `${g.metric} ${SYMBOL[g.comparator]} ${g.threshold}`;
-    const message = actual === undefined
-      ? `Metric gate ${need} fails: the version has no metric ${g.metric}`
-      : `Metric gate ${need} fails: ${g.metric} is ${actual}`;
-    return { rule: 'METRIC_GATE', message, metric: g.metric, comparator: g.comparator, threshold: g.threshold, actual: actual ?? null } as Violation;
-  });
+  return gates
+    .filter((g) => !gateHolds(g, metrics))
+    .map((g) => {
+      const actual = metrics.get(g.metric);
+      const need = `${g.metric} ${SYMBOL[g.comparator]} ${g.threshold}`;
+      const message =
+        actual === undefined
+          ? `Metric gate ${need} fails: the version has no metric ${g.metric}`
+          : `Metric gate ${need} fails: ${g.metric} is ${actual}`;
+      return {
+        rule: 'METRIC_GATE',
+        message,
+        metric: g.metric,
+        comparator: g.comparator,
+        threshold: g.threshold,
+        actual: actual ?? null,
+      } as Violation;
+    });
 }
 
 /** Gates are stored as a JSON array; rows written by validatePolicy parse back to the same. */

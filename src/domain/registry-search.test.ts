@@ -2,7 +2,12 @@ import { DomainError } from './errors';
 import { DEFAULT_MODEL_ORDER, MODEL_ORDER_FIELDS, isLookupable, modelSearch, sortKeys, versionSearch } from './registry-search';
 
 function code(fn: () => unknown): string {
-  try { fn(); return 'ok'; } catch (e) { return e instanceof DomainError ? `${e.code}: ${e.message}` : String(e); }
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return e instanceof DomainError ? `${e.code}: ${e.message}` : String(e);
+  }
 }
 
 describe('sort keys', () => {
@@ -12,13 +17,34 @@ describe('sort keys', () => {
   });
 
   it('maps several keys in the order given', () => {
-    expect(sortKeys([{ field: 'UPDATED_AT', direction: 'DESC' }, { field: 'NAME', direction: 'ASC' }], MODEL_ORDER_FIELDS, DEFAULT_MODEL_ORDER))
-      .toEqual([{ field: 'updatedAt', direction: 'desc' }, { field: 'name', direction: 'asc' }]);
+    expect(
+      sortKeys(
+        [
+          { field: 'UPDATED_AT', direction: 'DESC' },
+          { field: 'NAME', direction: 'ASC' },
+        ],
+        MODEL_ORDER_FIELDS,
+        DEFAULT_MODEL_ORDER,
+      ),
+    ).toEqual([
+      { field: 'updatedAt', direction: 'desc' },
+      { field: 'name', direction: 'asc' },
+    ]);
   });
 
   it('refuses a field given twice', () => {
-    expect(code(() => sortKeys([{ field: 'NAME', direction: 'ASC' }, { field: 'NAME', direction: 'DESC' }], MODEL_ORDER_FIELDS, DEFAULT_MODEL_ORDER)))
-      .toBe('BAD_USER_INPUT: orderBy lists NAME more than once');
+    expect(
+      code(() =>
+        sortKeys(
+          [
+            { field: 'NAME', direction: 'ASC' },
+            { field: 'NAME', direction: 'DESC' },
+          ],
+          MODEL_ORDER_FIELDS,
+          DEFAULT_MODEL_ORDER,
+        ),
+      ),
+    ).toBe('BAD_USER_INPUT: orderBy lists NAME more than once');
   });
 });
 
@@ -35,9 +61,21 @@ describe('search filters', () => {
 
   it('keeps only the fields given; tags without value match any value', () => {
     expect(modelSearch({ nameContains: 'Fraud', tags: [{ key: 'team' }] })).toEqual({
-      name: undefined, nameContains: 'Fraud', namePrefix: undefined, tags: [{ key: 'team', value: null }], hasVersionInStage: undefined,
+      name: undefined,
+      nameContains: 'Fraud',
+      namePrefix: undefined,
+      tags: [{ key: 'team', value: null }],
+      hasVersionInStage: undefined,
     });
-    expect(versionSearch(null)).toEqual({ modelName: undefined, stages: [], runId: undefined, status: undefined, tags: [], minVersion: undefined, maxVersion: undefined });
+    expect(versionSearch(null)).toEqual({
+      modelName: undefined,
+      stages: [],
+      runId: undefined,
+      status: undefined,
+      tags: [],
+      minVersion: undefined,
+      maxVersion: undefined,
+    });
     expect(code(() => versionSearch({ runId: 'r\u0000' }))).toBe('BAD_USER_INPUT: filter.runId must not contain NUL');
   });
 

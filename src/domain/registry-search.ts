@@ -1,13 +1,20 @@
 import { badInput } from './errors';
 import type { Direction, SortKey } from './paging';
 
-export interface OrderInput<F extends string> { field: F; direction: 'ASC' | 'DESC' }
+export interface OrderInput<F extends string> {
+  field: F;
+  direction: 'ASC' | 'DESC';
+}
 
 /**
  * Sort keys from `orderBy`: each field at most once; `fields` maps the API's field names to
  * row fields. An empty or missing list gives the default order.
  */
-export function sortKeys<F extends string>(orderBy: readonly OrderInput<F>[] | null | undefined, fields: Record<F, string>, defaults: SortKey[]): SortKey[] {
+export function sortKeys<F extends string>(
+  orderBy: readonly OrderInput<F>[] | null | undefined,
+  fields: Record<F, string>,
+  defaults: SortKey[],
+): SortKey[] {
   if (!orderBy || orderBy.length === 0) return defaults;
   const seen = new Set<string>();
   return orderBy.map((o) => {
@@ -28,10 +35,16 @@ export function validateSearchText(value: string | null | undefined, field: stri
   return value;
 }
 
-export interface TagFilterInput { key: string; value?: string | null }
+export interface TagFilterInput {
+  key: string;
+  value?: string | null;
+}
 
 export function validateTagFilters(tags: readonly TagFilterInput[] | null | undefined, field = 'filter.tags'): TagFilterInput[] {
-  return (tags ?? []).map((t) => ({ key: validateSearchText(t.key, `${field}.key`)!, value: validateSearchText(t.value, `${field}.value`) ?? null }));
+  return (tags ?? []).map((t) => ({
+    key: validateSearchText(t.key, `${field}.key`)!,
+    value: validateSearchText(t.value, `${field}.value`) ?? null,
+  }));
 }
 
 /** Whether a name could be stored at all: a lookup of one that could not finds nothing. */
@@ -68,7 +81,11 @@ export type ModelOrderField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT';
 export type VersionOrderField = 'VERSION' | 'CREATED_AT' | 'UPDATED_AT';
 
 export const MODEL_ORDER_FIELDS: Record<ModelOrderField, string> = { NAME: 'name', CREATED_AT: 'createdAt', UPDATED_AT: 'updatedAt' };
-export const VERSION_ORDER_FIELDS: Record<VersionOrderField, string> = { VERSION: 'version', CREATED_AT: 'createdAt', UPDATED_AT: 'updatedAt' };
+export const VERSION_ORDER_FIELDS: Record<VersionOrderField, string> = {
+  VERSION: 'version',
+  CREATED_AT: 'createdAt',
+  UPDATED_AT: 'updatedAt',
+};
 
 /** The checked search of models, for the top-level list. */
 export function modelSearch(filter: ModelFilterInput | null | undefined): ModelSearch {
@@ -118,6 +135,13 @@ export interface VersionSearch {
 
 /** Whether a version search has no condition at all (only live versions). */
 export function isUnfiltered(s: VersionSearch): boolean {
-  return s.modelName === undefined && s.stages.length === 0 && s.runId === undefined && s.status === undefined
-    && s.tags.length === 0 && s.minVersion === undefined && s.maxVersion === undefined;
+  return (
+    s.modelName === undefined &&
+    s.stages.length === 0 &&
+    s.runId === undefined &&
+    s.status === undefined &&
+    s.tags.length === 0 &&
+    s.minVersion === undefined &&
+    s.maxVersion === undefined
+  );
 }

@@ -1,11 +1,24 @@
 import { DomainError } from './errors';
 import {
-  byStageOrder, latestStages, validateAlias, validateKey, validateMetrics, validateMetricValue, validateSource, validateTags, validateTagValue,
+  byStageOrder,
+  latestStages,
+  validateAlias,
+  validateKey,
+  validateMetrics,
+  validateMetricValue,
+  validateSource,
+  validateTags,
+  validateTagValue,
 } from './registry';
 
 /** The code and message of what fn throws, or 'ok'. */
 function outcome(fn: () => unknown): string {
-  try { fn(); return 'ok'; } catch (e) { return e instanceof DomainError ? `${e.code}: ${e.message}` : `unexpected ${String(e)}`; }
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return e instanceof DomainError ? `${e.code}: ${e.message}` : `unexpected ${String(e)}`;
+  }
 }
 
 describe('tag and metric keys', () => {
@@ -46,12 +59,28 @@ describe('tag values', () => {
 
 describe('tag and metric lists', () => {
   it('refuses a key given twice in one input, naming it', () => {
-    expect(outcome(() => validateTags([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]))).toBe('BAD_USER_INPUT: tags lists the key "a" more than once');
-    expect(outcome(() => validateMetrics([{ key: 'm', value: 1 }, { key: 'm', value: 1 }]))).toBe('BAD_USER_INPUT: metrics lists the key "m" more than once');
+    expect(
+      outcome(() =>
+        validateTags([
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ]),
+      ),
+    ).toBe('BAD_USER_INPUT: tags lists the key "a" more than once');
+    expect(
+      outcome(() =>
+        validateMetrics([
+          { key: 'm', value: 1 },
+          { key: 'm', value: 1 },
+        ]),
+      ),
+    ).toBe('BAD_USER_INPUT: metrics lists the key "m" more than once');
   });
 
   it('names the list in the field of a bad entry', () => {
-    expect(outcome(() => validateTags([{ key: 'a', value: 'x'.repeat(5001) }]))).toBe('BAD_USER_INPUT: tags.value must be at most 5000 characters, got 5001');
+    expect(outcome(() => validateTags([{ key: 'a', value: 'x'.repeat(5001) }]))).toBe(
+      'BAD_USER_INPUT: tags.value must be at most 5000 characters, got 5001',
+    );
     expect(outcome(() => validateMetrics([{ key: 'bad!', value: 1 }]))).toContain('metrics.key');
   });
 
@@ -61,7 +90,9 @@ describe('tag and metric lists', () => {
   });
 
   it.each([
-    [0.5, 'ok'], [-1e308, 'ok'], [0, 'ok'],
+    [0.5, 'ok'],
+    [-1e308, 'ok'],
+    [0, 'ok'],
     [NaN, 'BAD_USER_INPUT: value must be a finite number, got NaN'],
     [Infinity, 'BAD_USER_INPUT: value must be a finite number, got Infinity'],
     [-Infinity, 'BAD_USER_INPUT: value must be a finite number, got -Infinity'],
@@ -127,7 +158,12 @@ describe('latest versions by stage', () => {
   });
 
   it('orders rows NONE, STAGING, PRODUCTION, ARCHIVED', () => {
-    const rows = [{ stage: 'ARCHIVED', v: 1 }, { stage: 'PRODUCTION', v: 3 }, { stage: 'NONE', v: 5 }, { stage: 'STAGING', v: 4 }];
+    const rows = [
+      { stage: 'ARCHIVED', v: 1 },
+      { stage: 'PRODUCTION', v: 3 },
+      { stage: 'NONE', v: 5 },
+      { stage: 'STAGING', v: 4 },
+    ];
     expect(byStageOrder(rows).map((r) => r.stage)).toEqual(['NONE', 'STAGING', 'PRODUCTION', 'ARCHIVED']);
   });
 });

@@ -2,7 +2,12 @@ import { DomainError } from './errors';
 import { canArchiveExisting, validateStageChange, versionsToArchive, type Stage } from './stages';
 
 function codeOf(fn: () => unknown): string | null {
-  try { fn(); return null; } catch (e) { return e instanceof DomainError ? e.code : 'THROWN'; }
+  try {
+    fn();
+    return null;
+  } catch (e) {
+    return e instanceof DomainError ? e.code : 'THROWN';
+  }
 }
 
 describe('validateStageChange', () => {

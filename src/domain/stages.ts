@@ -27,7 +27,9 @@ export function validateStageChange(current: Stage, command: StageChangeCommand)
     throw badInput(`The version is already in ${current}`, { field: 'toStage' });
   }
   if (command.archiveExistingVersions && !canArchiveExisting(command.toStage)) {
-    throw badInput(`archiveExistingVersions only applies to STAGING and PRODUCTION, not ${command.toStage}`, { field: 'archiveExistingVersions' });
+    throw badInput(`archiveExistingVersions only applies to STAGING and PRODUCTION, not ${command.toStage}`, {
+      field: 'archiveExistingVersions',
+    });
   }
 }
 
@@ -36,7 +38,9 @@ export function validateStageChange(current: Stage, command: StageChangeCommand)
  * of the model that is in the target stage now.
  */
 export function versionsToArchive<V extends { id: number; stage: Stage }>(
-  versions: readonly V[], promotedId: number, command: StageChangeCommand,
+  versions: readonly V[],
+  promotedId: number,
+  command: StageChangeCommand,
 ): V[] {
   if (!command.archiveExistingVersions || !canArchiveExisting(command.toStage)) return [];
   return versions.filter((v) => v.id !== promotedId && v.stage === command.toStage);

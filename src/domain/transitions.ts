@@ -62,7 +62,9 @@ export function decideRequest(args: {
   validateStageChange(args.version.stage, args.command);
   const version = requireLiveReady(args.version);
   if (args.pendingSameTarget !== null) {
-    throw conflict(`A PENDING request to move this version to ${args.command.toStage} exists already`, { existingRequestId: args.pendingSameTarget });
+    throw conflict(`A PENDING request to move this version to ${args.command.toStage} exists already`, {
+      existingRequestId: args.pendingSameTarget,
+    });
   }
   requireGates(args.policy, version);
   return { requiredApprovals: args.policy.requiredApprovals, applyNow: args.policy.requiredApprovals === 0 };

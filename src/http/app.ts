@@ -8,7 +8,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { principalForToken } from '../db/repositories/api-key.repository';
 import { ANONYMOUS } from '../domain/roles';
 import { createServices } from '../services';
 import type { Context } from '../graphql/context';
@@ -78,7 +77,10 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
             async didEncounterErrors({ errors }) {
               for (const error of errors) {
                 if (isMasked(formatError({ message: error.message, extensions: error.extensions }, error))) {
-                  logger.error({ requestId: contextValue.requestId, err: error.originalError ?? error, path: error.path }, 'unexpected error');
+                  logger.error(
+                    { requestId: contextValue.requestId, err: error.originalError ?? error, path: error.path },
+                    'unexpected error',
+                  );
                 }
               }
             },
@@ -112,7 +114,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     });
   }
 
-  app.use('/graphql',
+  app.use(
+    '/graphql',
     (req, res, next) => {
       const statements = { count: 0 };
       res.locals.statements = statements;
@@ -127,7 +130,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
         let principal = null;
         if (token === null) throw unauthenticated('The Authorization header must be "Bearer <token>"');
         if (token !== undefined) {
-          principal = await principalForToken(db.prisma, token);
+          principal = await services.apiKeys.authenticate(token);
           if (!principal) throw unauthenticated('The API token is unknown or revoked');
         } else if (config.allowAnonymousRead) {
           principal = ANONYMOUS;
@@ -147,8 +150,12 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.use(((error, req, res, _next) => {
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ requestId: res.locals.requestId, err: error }, 'unexpected error');
-    const message = status === 413 ? 'The request body is over the 1 MiB limit'
-      : status === 500 ? 'Internal server error' : 'The request body is not valid JSON';
+    const message =
+      status === 413
+        ? 'The request body is over the 1 MiB limit'
+        : status === 500
+          ? 'Internal server error'
+          : 'The request body is not valid JSON';
     const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
     res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals.requestId } }] });
     void req;

@@ -14,9 +14,26 @@ export class Metrics {
 
   constructor(statements: StatementCounter) {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelgate_' });
-    this.requests = new Counter({ name: 'modelgate_graphql_requests_total', help: 'GraphQL requests by operation and outcome (ok or error)', labelNames: ['operation', 'outcome'], registers: [this.registry] });
-    this.duration = new Histogram({ name: 'modelgate_graphql_request_duration_seconds', help: 'GraphQL request duration by operation', labelNames: ['operation'], registers: [this.registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-    this.statementsPerRequest = new Histogram({ name: 'modelgate_db_statements_per_request', help: 'SQL statements run by one GraphQL request', labelNames: ['operation'], registers: [this.registry], buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
+    this.requests = new Counter({
+      name: 'modelgate_graphql_requests_total',
+      help: 'GraphQL requests by operation and outcome (ok or error)',
+      labelNames: ['operation', 'outcome'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'modelgate_graphql_request_duration_seconds',
+      help: 'GraphQL request duration by operation',
+      labelNames: ['operation'],
+      registers: [this.registry],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.statementsPerRequest = new Histogram({
+      name: 'modelgate_db_statements_per_request',
+      help: 'SQL statements run by one GraphQL request',
+      labelNames: ['operation'],
+      registers: [this.registry],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    });
     let reported = 0;
     new Counter({
       name: 'modelgate_db_statements_total',

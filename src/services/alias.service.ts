@@ -18,7 +18,10 @@ export class AliasService {
       const previous = await findAlias(tx, model.id, alias);
       await upsertAlias(tx, model.id, alias, version.id);
       await recordAudit(tx, {
-        action: 'ALIAS_SET', actor: actor.name, modelName: model.name, version: version.version,
+        action: 'ALIAS_SET',
+        actor: actor.name,
+        modelName: model.name,
+        version: version.version,
         details: { alias, version: version.version, previousVersion: previous?.version.version ?? null },
       });
       return model;
@@ -32,7 +35,13 @@ export class AliasService {
       const model = await requireModel(tx, input.name);
       const existing = await findAlias(tx, model.id, alias);
       if (existing && (await deleteAlias(tx, model.id, alias))) {
-        await recordAudit(tx, { action: 'ALIAS_DELETED', actor: actor.name, modelName: model.name, version: existing.version.version, details: { alias } });
+        await recordAudit(tx, {
+          action: 'ALIAS_DELETED',
+          actor: actor.name,
+          modelName: model.name,
+          version: existing.version.version,
+          details: { alias },
+        });
       }
       return model;
     });

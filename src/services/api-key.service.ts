@@ -1,5 +1,13 @@
 import type { Database } from '../db/client';
-import { findApiKeyByName, insertApiKey, lockActiveAdmins, newToken, revokeApiKeyRow, toPrincipal } from '../db/repositories/api-key.repository';
+import {
+  findApiKeyByName,
+  insertApiKey,
+  lockActiveAdmins,
+  newToken,
+  principalForToken,
+  revokeApiKeyRow,
+  toPrincipal,
+} from '../db/repositories/api-key.repository';
 import { recordAudit } from '../db/repositories/audit.repository';
 import { decideRevoke, validateKeyName, validateRoles } from '../domain/api-keys';
 import { notFound } from '../domain/errors';
@@ -13,15 +21,24 @@ import { uniquely } from './errors';
 export class ApiKeyService {
   constructor(private readonly db: Database) {}
 
+  /** The active principal a bearer token belongs to, or null when it is unknown or revoked. */
+  authenticate(token: string): Promise<Principal | null> {
+    return principalForToken(this.db.prisma, token);
+  }
+
   async create(actor: { name: string }, input: { name: string; roles: Role[] }): Promise<{ principal: Principal; token: string }> {
     const name = validateKeyName(input.name);
     const roles = validateRoles(input.roles);
     const token = newToken();
-    const principal = await uniquely(() => this.db.prisma.$transaction(async (tx) => {
-      const created = await insertApiKey(tx, name, roles, token, actor.name);
-      await recordAudit(tx, { action: 'API_KEY_CREATED', actor: actor.name, details: { name, roles } });
-      return created;
-    }), `An API key named "${name}" exists already`);
+    const principal = await uniquely(
+      () =>
+        this.db.prisma.$transaction(async (tx) => {
+          const created = await insertApiKey(tx, name, roles, token, actor.name);
+          await recordAudit(tx, { action: 'API_KEY_CREATED', actor: actor.name, details: { name, roles } });
+          return created;
+        }),
+      `An API key named "${name}" exists already`,
+    );
     return { principal, token };
   }
 
@@ -40,7 +57,11 @@ export class ApiKeyService {
       if (!current || current.revokedAt) return key.name;
       decideRevoke({ revokingAdmin: hasRole(toPrincipal(current), Role.ADMIN), activeAdmins });
       await revokeApiKeyRow(tx, current.id, new Date());
-      await recordAudit(tx, { action: 'API_KEY_REVOKED', actor: actor.name, details: { name: current.name, roles: toPrincipal(current).roles } });
+      await recordAudit(tx, {
+        action: 'API_KEY_REVOKED',
+        actor: actor.name,
+        details: { name: current.name, roles: toPrincipal(current).roles },
+      });
       return current.name;
     });
   }

@@ -1,14 +1,33 @@
 import type { Database, Tx } from '../db/client';
 import { pageArgs, toPage, type KeysetQuery } from '../db/keyset';
 import {
-  auditWhere, countAuditEvents, findAuditEvents, recordAudit, type AuditEntry, type AuditFilter, type AuditRow,
+  auditWhere,
+  countAuditEvents,
+  findAuditEvents,
+  recordAudit,
+  type AuditEntry,
+  type AuditFilter,
+  type AuditRow,
 } from '../db/repositories/audit.repository';
 import { findModelByName, lockModelRow } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
 import {
-  cancelRequests, countRequests, createRequest, findDecisions, findPendingOfVersions, findPendingRequests, findRequest,
-  findRequests, findVersionForGovernance, findVersionsInStage, insertDecision, moveVersion, requestWhere,
-  resolveRequest, type RequestFilter, type RequestRow,
+  cancelRequests,
+  countRequests,
+  createRequest,
+  findDecisions,
+  findPendingOfVersions,
+  findPendingRequests,
+  findRequest,
+  findRequests,
+  findVersionForGovernance,
+  findVersionsInStage,
+  insertDecision,
+  moveVersion,
+  requestWhere,
+  resolveRequest,
+  type RequestFilter,
+  type RequestRow,
 } from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
 import { conflict, notFound } from '../domain/errors';
@@ -18,17 +37,26 @@ import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../
 import type { Principal } from '../domain/roles';
 import { versionsToArchive, type Stage, type StageChangeCommand } from '../domain/stages';
 import {
-  decideApproval, decideCancel, decideDirectTransition, decideRejection, decideRequest,
-  type RequestState, type VersionState,
+  decideApproval,
+  decideCancel,
+  decideDirectTransition,
+  decideRejection,
+  decideRequest,
+  type RequestState,
+  type VersionState,
 } from '../domain/transitions';
 // Request ids in errors and audit details are the public (global) ids a client can use:
 // a pure encoding function, not GraphQL machinery.
-import { toGlobalId } from '../graphql/ids';
+import { toGlobalId } from '../domain/ids';
 import { requireModel } from './lookup';
 import { isUniqueViolation } from './errors';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
-const REQUESTS_NEWEST_FIRST: KeysetQuery = { kind: 'TransitionRequest', keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
+const REQUESTS_NEWEST_FIRST: KeysetQuery = {
+  kind: 'TransitionRequest',
+  keys: [{ field: 'createdAt', direction: 'desc' }],
+  dateFields: new Set(['createdAt']),
+};
 const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
 
 /** A policy as the API shows it: `modelName` null for the registry-wide or built-in default. */
@@ -70,7 +98,14 @@ function versionState(v: GovernedVersion | null): VersionState | null {
 }
 
 function requestState(r: RequestRow): RequestState {
-  return { id: r.id, status: r.status, requestedBy: r.requestedBy, fromStage: r.fromStage, toStage: r.toStage, requiredApprovals: r.requiredApprovals };
+  return {
+    id: r.id,
+    status: r.status,
+    requestedBy: r.requestedBy,
+    fromStage: r.fromStage,
+    toStage: r.toStage,
+    requiredApprovals: r.requiredApprovals,
+  };
 }
 
 const metricsOf = (v: GovernedVersion) => Object.fromEntries(v.metrics.map((m) => [m.key, m.value]));
@@ -113,7 +148,9 @@ export class GovernanceService {
       }
       const row = await upsertPolicy(tx, model?.id ?? null, input.stage, policy);
       await recordAudit(tx, {
-        action: 'POLICY_SET', actor: actor.name, modelName: model?.name ?? null,
+        action: 'POLICY_SET',
+        actor: actor.name,
+        modelName: model?.name ?? null,
         details: { scope: model ? 'MODEL' : 'REGISTRY', stage: input.stage, ...policy },
       });
       return toPolicyView(toPolicy(row), model?.name ?? '');
@@ -126,25 +163,54 @@ export class GovernanceService {
     return this.db.prisma.$transaction(async (tx) => {
       const { model, version, policy } = await this.lockedTarget(tx, input);
       const [duplicate] = await findPendingRequests(tx, version.id, command.toStage);
-      const outcome = decideRequest({ version: versionState(version), command, pendingSameTarget: duplicate ? requestGid(duplicate.id) : null, policy });
+      const outcome = decideRequest({
+        version: versionState(version),
+        command,
+        pendingSameTarget: duplicate ? requestGid(duplicate.id) : null,
+        policy,
+      });
 
       const at = new Date();
       let request = await createRequest(tx, {
-        versionId: version.id, fromStage: version.stage, toStage: command.toStage, requestedBy: actor.name,
-        comment, archiveExistingVersions: command.archiveExistingVersions, requiredApprovals: outcome.requiredApprovals,
+        versionId: version.id,
+        fromStage: version.stage,
+        toStage: command.toStage,
+        requestedBy: actor.name,
+        comment,
+        archiveExistingVersions: command.archiveExistingVersions,
+        requiredApprovals: outcome.requiredApprovals,
       });
       const where = { modelName: model.name, version: version.version };
-      const audit: AuditEntry[] = [{
-        action: 'TRANSITION_REQUESTED', actor: actor.name, ...where,
-        details: { requestId: requestGid(request.id), fromStage: version.stage, ...command, requiredApprovals: outcome.requiredApprovals, comment },
-      }];
+      const audit: AuditEntry[] = [
+        {
+          action: 'TRANSITION_REQUESTED',
+          actor: actor.name,
+          ...where,
+          details: {
+            requestId: requestGid(request.id),
+            fromStage: version.stage,
+            ...command,
+            requiredApprovals: outcome.requiredApprovals,
+            comment,
+          },
+        },
+      ];
       if (outcome.applyNow) {
         request = await resolveRequest(tx, request.id, 'APPROVED', at);
         audit.push({
-          action: 'TRANSITION_APPROVED', actor: actor.name, ...where,
-          details: { requestId: requestGid(request.id), automatic: true, approvals: 0, requiredApprovals: 0, applied: true, metrics: metricsOf(version) },
+          action: 'TRANSITION_APPROVED',
+          actor: actor.name,
+          ...where,
+          details: {
+            requestId: requestGid(request.id),
+            automatic: true,
+            approvals: 0,
+            requiredApprovals: 0,
+            applied: true,
+            metrics: metricsOf(version),
+          },
         });
-        audit.push(...await this.apply(tx, { version, modelName: model.name, command, actor: actor.name, requestId: request.id, at }));
+        audit.push(...(await this.apply(tx, { version, modelName: model.name, command, actor: actor.name, requestId: request.id, at })));
       }
       await recordAudit(tx, ...audit);
       return request;
@@ -181,19 +247,29 @@ export class GovernanceService {
       await this.decide(tx, { requestId: id, approver: actor.name, decision: 'APPROVE', comment });
 
       const where = { modelName: request.version.model.name, version: request.version.version };
-      const audit: AuditEntry[] = [{
-        action: 'TRANSITION_APPROVED', actor: actor.name, ...where,
-        details: {
-          requestId: requestGid(id), approvals: outcome.approvals, requiredApprovals: request.requiredApprovals,
-          applied: outcome.apply, comment, metrics: metricsOf(version!),
+      const audit: AuditEntry[] = [
+        {
+          action: 'TRANSITION_APPROVED',
+          actor: actor.name,
+          ...where,
+          details: {
+            requestId: requestGid(id),
+            approvals: outcome.approvals,
+            requiredApprovals: request.requiredApprovals,
+            applied: outcome.apply,
+            comment,
+            metrics: metricsOf(version!),
+          },
         },
-      }];
+      ];
       let result: RequestRow = request;
       if (outcome.apply) {
         const at = new Date();
         result = await resolveRequest(tx, id, 'APPROVED', at);
         const command = { toStage: request.toStage, archiveExistingVersions: request.archiveExistingVersions };
-        audit.push(...await this.apply(tx, { version: version!, modelName: where.modelName, command, actor: actor.name, requestId: id, at }));
+        audit.push(
+          ...(await this.apply(tx, { version: version!, modelName: where.modelName, command, actor: actor.name, requestId: id, at })),
+        );
       }
       await recordAudit(tx, ...audit);
       return result;
@@ -208,7 +284,10 @@ export class GovernanceService {
       await this.decide(tx, { requestId: id, approver: actor.name, decision: 'REJECT', comment });
       const result = await resolveRequest(tx, id, 'REJECTED', new Date());
       await recordAudit(tx, {
-        action: 'TRANSITION_REJECTED', actor: actor.name, modelName: request.version.model.name, version: request.version.version,
+        action: 'TRANSITION_REJECTED',
+        actor: actor.name,
+        modelName: request.version.model.name,
+        version: request.version.version,
         details: { requestId: requestGid(id), fromStage: request.fromStage, toStage: request.toStage, comment },
       });
       return result;
@@ -222,7 +301,10 @@ export class GovernanceService {
       decideCancel({ request: requestState(request), actor });
       const result = await resolveRequest(tx, id, 'CANCELLED', new Date());
       await recordAudit(tx, {
-        action: 'TRANSITION_CANCELLED', actor: actor.name, modelName: request.version.model.name, version: request.version.version,
+        action: 'TRANSITION_CANCELLED',
+        actor: actor.name,
+        modelName: request.version.model.name,
+        version: request.version.version,
         details: { requestId: requestGid(id), fromStage: request.fromStage, toStage: request.toStage, reason: 'CANCELLED', comment },
       });
       return result;
@@ -236,7 +318,15 @@ export class GovernanceService {
     return this.db.prisma.$transaction(async (tx) => {
       const { model, version, policy } = await this.lockedTarget(tx, input);
       decideDirectTransition({ version: versionState(version), command, policy });
-      const audit = await this.apply(tx, { version, modelName: model.name, command, actor: actor.name, requestId: null, at: new Date(), comment });
+      const audit = await this.apply(tx, {
+        version,
+        modelName: model.name,
+        command,
+        actor: actor.name,
+        requestId: null,
+        at: new Date(),
+        comment,
+      });
       await recordAudit(tx, ...audit);
       return tx.modelVersion.findUniqueOrThrow({ where: { id: version.id } });
     });
@@ -276,35 +366,65 @@ export class GovernanceService {
    * holds. Returns the audit events: one STAGE_CHANGED per version moved, one
    * TRANSITION_CANCELLED per superseded request.
    */
-  private async apply(tx: Tx, change: {
-    version: GovernedVersion; modelName: string; command: StageChangeCommand; actor: string;
-    requestId: number | null; at: Date; comment?: string | null;
-  }): Promise<AuditEntry[]> {
+  private async apply(
+    tx: Tx,
+    change: {
+      version: GovernedVersion;
+      modelName: string;
+      command: StageChangeCommand;
+      actor: string;
+      requestId: number | null;
+      at: Date;
+      comment?: string | null;
+    },
+  ): Promise<AuditEntry[]> {
     const { version, modelName, command, actor, requestId, at } = change;
     const others = versionsToArchive(await findVersionsInStage(tx, version.modelId, command.toStage), version.id, command);
     const audit: AuditEntry[] = [];
     await moveVersion(tx, { versionId: version.id, fromStage: version.stage, toStage: command.toStage, actor, requestId, at });
     audit.push({
-      action: 'STAGE_CHANGED', actor, modelName, version: version.version,
+      action: 'STAGE_CHANGED',
+      actor,
+      modelName,
+      version: version.version,
       details: {
-        fromStage: version.stage, toStage: command.toStage, requestId: requestId === null ? null : requestGid(requestId),
-        reason: requestId === null ? 'DIRECT' : 'REQUEST_APPROVED', archiveExistingVersions: command.archiveExistingVersions,
+        fromStage: version.stage,
+        toStage: command.toStage,
+        requestId: requestId === null ? null : requestGid(requestId),
+        reason: requestId === null ? 'DIRECT' : 'REQUEST_APPROVED',
+        archiveExistingVersions: command.archiveExistingVersions,
         ...(change.comment !== undefined ? { comment: change.comment } : {}),
       },
     });
     for (const other of others) {
       await moveVersion(tx, { versionId: other.id, fromStage: other.stage, toStage: 'ARCHIVED', actor, requestId: null, at });
       audit.push({
-        action: 'STAGE_CHANGED', actor, modelName, version: other.version,
-        details: { fromStage: other.stage, toStage: 'ARCHIVED', requestId: null, reason: 'ARCHIVED_BY_PROMOTION', promotedVersion: version.version },
+        action: 'STAGE_CHANGED',
+        actor,
+        modelName,
+        version: other.version,
+        details: {
+          fromStage: other.stage,
+          toStage: 'ARCHIVED',
+          requestId: null,
+          reason: 'ARCHIVED_BY_PROMOTION',
+          promotedVersion: version.version,
+        },
       });
     }
     const superseded = (await findPendingOfVersions(tx, [version.id, ...others.map((o) => o.id)])).filter((r) => r.id !== requestId);
-    await cancelRequests(tx, superseded.map((r) => r.id), at);
+    await cancelRequests(
+      tx,
+      superseded.map((r) => r.id),
+      at,
+    );
     const numberOf = new Map([[version.id, version.version], ...others.map((o) => [o.id, o.version] as [number, number])]);
     for (const r of superseded) {
       audit.push({
-        action: 'TRANSITION_CANCELLED', actor, modelName, version: numberOf.get(r.versionId) ?? null,
+        action: 'TRANSITION_CANCELLED',
+        actor,
+        modelName,
+        version: numberOf.get(r.versionId) ?? null,
         details: { requestId: requestGid(r.id), fromStage: r.fromStage, toStage: r.toStage, reason: 'SUPERSEDED' },
       });
     }

@@ -1,6 +1,12 @@
 import type { Database } from '../db/client';
 import { recordAudit } from '../db/repositories/audit.repository';
-import { deleteModelUnlessInProduction, insertModel, renameModel, updateModelDescription, type ModelRow } from '../db/repositories/model.repository';
+import {
+  deleteModelUnlessInProduction,
+  insertModel,
+  renameModel,
+  updateModelDescription,
+  type ModelRow,
+} from '../db/repositories/model.repository';
 import { deleteModelTag, insertModelTags, upsertModelTag } from '../db/repositories/tag.repository';
 import { conflict } from '../domain/errors';
 import { validateModelName, validateText } from '../domain/names';
@@ -23,12 +29,16 @@ export class ModelService {
     const name = validateModelName(input.name);
     const description = validateText(input.description, 'description');
     const tags = validateTags(input.tags);
-    return uniquely(() => inTransaction(this.db, async (tx) => {
-      const model = await insertModel(tx, { name, description, createdBy: actor.name });
-      await insertModelTags(tx, model.id, tags);
-      await recordAudit(tx, { action: 'MODEL_CREATED', actor: actor.name, modelName: name, details: { description, tags } });
-      return model;
-    }), `A registered model named "${name}" already exists`);
+    return uniquely(
+      () =>
+        inTransaction(this.db, async (tx) => {
+          const model = await insertModel(tx, { name, description, createdBy: actor.name });
+          await insertModelTags(tx, model.id, tags);
+          await recordAudit(tx, { action: 'MODEL_CREATED', actor: actor.name, modelName: name, details: { description, tags } });
+          return model;
+        }),
+      `A registered model named "${name}" already exists`,
+    );
   }
 
   /** An omitted description changes nothing; null clears it. */
@@ -46,13 +56,22 @@ export class ModelService {
   /** Versions, tags, aliases, requests and policies belong to the model's id, so they move with it. */
   async rename(actor: Principal, input: { name: string; newName: string }): Promise<ModelRow> {
     const newName = validateModelName(input.newName, 'newName');
-    return uniquely(() => inTransaction(this.db, async (tx) => {
-      const model = await requireModel(tx, input.name);
-      if (model.name === newName) return model;
-      const renamed = await renameModel(tx, model.id, newName);
-      await recordAudit(tx, { action: 'MODEL_RENAMED', actor: actor.name, modelName: newName, details: { oldName: model.name, newName } });
-      return renamed;
-    }), `A registered model named "${newName}" already exists`);
+    return uniquely(
+      () =>
+        inTransaction(this.db, async (tx) => {
+          const model = await requireModel(tx, input.name);
+          if (model.name === newName) return model;
+          const renamed = await renameModel(tx, model.id, newName);
+          await recordAudit(tx, {
+            action: 'MODEL_RENAMED',
+            actor: actor.name,
+            modelName: newName,
+            details: { oldName: model.name, newName },
+          });
+          return renamed;
+        }),
+      `A registered model named "${newName}" already exists`,
+    );
   }
 
   /** Refused while a version is in PRODUCTION; audit events keep the name it had. */
@@ -62,7 +81,12 @@ export class ModelService {
       if (!(await deleteModelUnlessInProduction(tx, model.id))) {
         throw conflict(`Registered model "${model.name}" has a version in PRODUCTION: archive it before deleting the model`);
       }
-      await recordAudit(tx, { action: 'MODEL_DELETED', actor: actor.name, modelName: model.name, details: { lastVersion: model.lastVersion } });
+      await recordAudit(tx, {
+        action: 'MODEL_DELETED',
+        actor: actor.name,
+        modelName: model.name,
+        details: { lastVersion: model.lastVersion },
+      });
       return model.name;
     });
   }

@@ -7,8 +7,19 @@ import { badInput } from '../domain/errors';
 import { pageSize, type Listing, type Page } from '../domain/paging';
 import { validateAlias } from '../domain/registry';
 import {
-  DEFAULT_MODEL_ORDER, DEFAULT_VERSION_ORDER, MODEL_ORDER_FIELDS, VERSION_ORDER_FIELDS, isLookupable, modelSearch, sortKeys, versionSearch,
-  type ListArgs, type ModelFilterInput, type ModelOrderField, type VersionFilterInput, type VersionOrderField,
+  DEFAULT_MODEL_ORDER,
+  DEFAULT_VERSION_ORDER,
+  MODEL_ORDER_FIELDS,
+  VERSION_ORDER_FIELDS,
+  isLookupable,
+  modelSearch,
+  sortKeys,
+  versionSearch,
+  type ListArgs,
+  type ModelFilterInput,
+  type ModelOrderField,
+  type VersionFilterInput,
+  type VersionOrderField,
 } from '../domain/registry-search';
 
 /** Reading the registry: lookups (null when missing) and keyset-paged searches. */
@@ -27,7 +38,7 @@ export class RegistryService {
     const model = await findModelByName(this.db.prisma, modelName);
     if (!model || !isValidAlias(ref.alias!)) return null;
     const [alias] = await findAliasesByName(this.db.prisma, [{ modelId: model.id, alias: ref.alias! }]);
-    return alias ? (await findVersionsByIds(this.db.prisma, [alias.versionId]))[0] ?? null : null;
+    return alias ? ((await findVersionsByIds(this.db.prisma, [alias.versionId]))[0] ?? null) : null;
   }
 
   searchModels(args: ListArgs<ModelFilterInput, ModelOrderField>): Promise<Listing<ModelRow>> {
@@ -50,5 +61,10 @@ export class RegistryService {
 }
 
 function isValidAlias(alias: string): boolean {
-  try { validateAlias(alias); return true; } catch { return false; }
+  try {
+    validateAlias(alias);
+    return true;
+  } catch {
+    return false;
+  }
 }

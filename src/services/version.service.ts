@@ -5,8 +5,13 @@ import { insertMetrics, upsertMetrics } from '../db/repositories/metric.reposito
 import { touchModel } from '../db/repositories/model.repository';
 import { deleteVersionTag, insertVersionTags, upsertVersionTag } from '../db/repositories/tag.repository';
 import {
-  cancelPendingRequests, countPendingRequests, insertVersion, nextVersionNumber, softDeleteUnlessInProduction,
-  updateVersionDescription, type VersionRow,
+  cancelPendingRequests,
+  countPendingRequests,
+  insertVersion,
+  nextVersionNumber,
+  softDeleteUnlessInProduction,
+  updateVersionDescription,
+  type VersionRow,
 } from '../db/repositories/version.repository';
 import { badInput, conflict } from '../domain/errors';
 import { validateText } from '../domain/names';
@@ -24,7 +29,10 @@ export interface CreateVersionInput {
   metrics?: KeyValue<number>[] | null;
 }
 
-interface VersionRef { name: string; version: number }
+interface VersionRef {
+  name: string;
+  version: number;
+}
 
 /** Use cases that change model versions. Each write and its audit events run in one transaction. */
 export class VersionService {
@@ -42,10 +50,24 @@ export class VersionService {
       const model = await requireModel(tx, input.name);
       // The increment also marks the model updated, as MLflow does when a version is added.
       const number = await nextVersionNumber(tx, model.id);
-      const version = await insertVersion(tx, { modelId: model.id, version: number, source, createdBy: actor.name, runId, runLink, description });
+      const version = await insertVersion(tx, {
+        modelId: model.id,
+        version: number,
+        source,
+        createdBy: actor.name,
+        runId,
+        runLink,
+        description,
+      });
       await insertVersionTags(tx, version.id, tags);
       await insertMetrics(tx, version.id, metrics);
-      await recordAudit(tx, { action: 'VERSION_CREATED', actor: actor.name, modelName: model.name, version: number, details: { source, runId, tags, metrics } });
+      await recordAudit(tx, {
+        action: 'VERSION_CREATED',
+        actor: actor.name,
+        modelName: model.name,
+        version: number,
+        details: { source, runId, tags, metrics },
+      });
       return version;
     });
   }
@@ -57,7 +79,13 @@ export class VersionService {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if (input.description === undefined) return version;
       const updated = await updateVersionDescription(tx, version.id, description);
-      await recordAudit(tx, { action: 'VERSION_UPDATED', actor: actor.name, modelName: model.name, version: version.version, details: { description } });
+      await recordAudit(tx, {
+        action: 'VERSION_UPDATED',
+        actor: actor.name,
+        modelName: model.name,
+        version: version.version,
+        details: { description },
+      });
       return updated;
     });
   }
@@ -77,7 +105,8 @@ export class VersionService {
       await touchModel(tx, model.id);
       const base = { actor: actor.name, modelName: model.name, version: version.version };
       const events: AuditEntry[] = [{ ...base, action: 'VERSION_DELETED', details: { aliases, cancelledRequests: cancelled } }];
-      for (const requestId of cancelled) events.push({ ...base, action: 'TRANSITION_CANCELLED', details: { requestId, reason: 'version deleted' } });
+      for (const requestId of cancelled)
+        events.push({ ...base, action: 'TRANSITION_CANCELLED', details: { requestId, reason: 'version deleted' } });
       await recordAudit(tx, ...events);
       return version.version;
     });
@@ -89,7 +118,13 @@ export class VersionService {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       await upsertVersionTag(tx, version.id, key, value);
-      await recordAudit(tx, { action: 'TAG_SET', actor: actor.name, modelName: model.name, version: version.version, details: { key, value } });
+      await recordAudit(tx, {
+        action: 'TAG_SET',
+        actor: actor.name,
+        modelName: model.name,
+        version: version.version,
+        details: { key, value },
+      });
       return version;
     });
   }
@@ -100,7 +135,13 @@ export class VersionService {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if (await deleteVersionTag(tx, version.id, key)) {
-        await recordAudit(tx, { action: 'TAG_DELETED', actor: actor.name, modelName: model.name, version: version.version, details: { key } });
+        await recordAudit(tx, {
+          action: 'TAG_DELETED',
+          actor: actor.name,
+          modelName: model.name,
+          version: version.version,
+          details: { key },
+        });
       }
       return version;
     });
@@ -113,10 +154,18 @@ export class VersionService {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if ((await countPendingRequests(tx, version.id)) > 0) {
-        throw conflict(`Version ${version.version} of "${model.name}" has a pending transition request: its metrics are frozen until it is decided`);
+        throw conflict(
+          `Version ${version.version} of "${model.name}" has a pending transition request: its metrics are frozen until it is decided`,
+        );
       }
       await upsertMetrics(tx, version.id, metrics);
-      await recordAudit(tx, { action: 'METRICS_LOGGED', actor: actor.name, modelName: model.name, version: version.version, details: { metrics } });
+      await recordAudit(tx, {
+        action: 'METRICS_LOGGED',
+        actor: actor.name,
+        modelName: model.name,
+        version: version.version,
+        details: { metrics },
+      });
       return version;
     });
   }

@@ -73,7 +73,12 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
       body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
     });
     const body = (await response.json()) as ExecutionResult<never>;
-    return { ...body, status: response.status, statements: Number(response.headers.get('x-sql-statements') ?? NaN), headers: response.headers };
+    return {
+      ...body,
+      status: response.status,
+      statements: Number(response.headers.get('x-sql-statements') ?? NaN),
+      headers: response.headers,
+    };
   };
 
   return {

@@ -14,9 +14,12 @@ export function seeder(api: TestApi) {
   const services = createServices(api.db);
   const actor: Principal = { id: 1, name: 'seeder', roles: [Role.ADMIN] };
   return {
-    model: (name: string, tags: { key: string; value: string }[] = [], description?: string) => services.models.create(actor, { name, tags, description }),
-    version: (name: string, extra: { tags?: { key: string; value: string }[]; metrics?: { key: string; value: number }[]; runId?: string } = {}) =>
-      services.versions.create(actor, { name, source: `s3://bucket/${name}`, ...extra }),
+    model: (name: string, tags: { key: string; value: string }[] = [], description?: string) =>
+      services.models.create(actor, { name, tags, description }),
+    version: (
+      name: string,
+      extra: { tags?: { key: string; value: string }[]; metrics?: { key: string; value: number }[]; runId?: string } = {},
+    ) => services.versions.create(actor, { name, source: `s3://bucket/${name}`, ...extra }),
     alias: (name: string, alias: string, version: number) => services.aliases.set(actor, { name, alias, version }),
   };
 }

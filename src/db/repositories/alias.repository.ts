@@ -3,11 +3,17 @@ import { live } from './version.repository';
 
 /** Aliases of models, only those pointing at live versions, in alias order. */
 export function findModelAliases(db: Tx, modelIds: readonly number[]) {
-  return db.modelAlias.findMany({ where: { modelId: { in: [...modelIds] }, version: live }, orderBy: [{ modelId: 'asc' }, { alias: 'asc' }] });
+  return db.modelAlias.findMany({
+    where: { modelId: { in: [...modelIds] }, version: live },
+    orderBy: [{ modelId: 'asc' }, { alias: 'asc' }],
+  });
 }
 
 export function findVersionAliases(db: Tx, versionIds: readonly number[]) {
-  return db.modelAlias.findMany({ where: { versionId: { in: [...versionIds] }, version: live }, orderBy: [{ versionId: 'asc' }, { alias: 'asc' }] });
+  return db.modelAlias.findMany({
+    where: { versionId: { in: [...versionIds] }, version: live },
+    orderBy: [{ versionId: 'asc' }, { alias: 'asc' }],
+  });
 }
 
 /** Aliases by (model id, alias) pairs, in one statement; a name with NUL (PostgreSQL cannot compare it) matches none. */
@@ -23,7 +29,11 @@ export function findAlias(db: Tx, modelId: number, alias: string) {
 }
 
 export async function upsertAlias(tx: Tx, modelId: number, alias: string, versionId: number): Promise<void> {
-  await tx.modelAlias.upsert({ where: { modelId_alias: { modelId, alias } }, create: { modelId, alias, versionId }, update: { versionId } });
+  await tx.modelAlias.upsert({
+    where: { modelId_alias: { modelId, alias } },
+    create: { modelId, alias, versionId },
+    update: { versionId },
+  });
 }
 
 export async function deleteAlias(tx: Tx, modelId: number, alias: string): Promise<boolean> {

@@ -11,6 +11,10 @@ export async function insertMetrics(tx: Tx, versionId: number, metrics: readonly
 /** Logs metrics, replacing existing values; an upsert per key is safe under concurrent logs. */
 export async function upsertMetrics(tx: Tx, versionId: number, metrics: readonly { key: string; value: number }[]): Promise<void> {
   for (const m of metrics) {
-    await tx.versionMetric.upsert({ where: { versionId_key: { versionId, key: m.key } }, create: { versionId, key: m.key, value: m.value }, update: { value: m.value } });
+    await tx.versionMetric.upsert({
+      where: { versionId_key: { versionId, key: m.key } },
+      create: { versionId, key: m.key, value: m.value },
+      update: { value: m.value },
+    });
   }
 }

@@ -1,5 +1,18 @@
 import type { Tx } from '../client';
-import { nameSearchKey } from './search.repository';
+
+/*
+ * LIKE patterns: Prisma's contains/startsWith put the needle into LIKE unescaped, so `%`, `_`
+ * (and on PostgreSQL `\`) act as wildcards; SQLite's LIKE has no default escape character at
+ * all and ignores ASCII case. So the searchable column `nameLower` stores the lower-cased name
+ * with `%`, `_` and `\` replaced by control characters, which a name can never contain:
+ * a needle encoded the same way holds no wildcard on either database, and the match stays exact.
+ */
+const WILDCARDS: Record<string, string> = { '%': '\u0001', _: '\u0002', '\\': '\u0003' };
+const encodeWildcards = (s: string) => s.replace(/[%_\\]/g, (c) => WILDCARDS[c]);
+/** The value of `RegisteredModel.nameLower` for a name. */
+export function nameSearchKey(name: string): string {
+  return encodeWildcards(name.toLowerCase());
+}
 
 export type ModelRow = Awaited<ReturnType<Tx['registeredModel']['findUniqueOrThrow']>>;
 

@@ -25,9 +25,18 @@ export function findPolicyRows(db: Tx, modelIds: readonly number[], stage?: Stag
   });
 }
 
-export function upsertPolicy(tx: Tx, modelId: number | null, stage: Stage, policy: { requiredApprovals: number; allowSelfApproval: boolean; metricGates: MetricGate[] }): Promise<PolicyRow> {
+export function upsertPolicy(
+  tx: Tx,
+  modelId: number | null,
+  stage: Stage,
+  policy: { requiredApprovals: number; allowSelfApproval: boolean; metricGates: MetricGate[] },
+): Promise<PolicyRow> {
   const scope = modelId === null ? REGISTRY_SCOPE : modelScope(modelId);
-  const data = { requiredApprovals: policy.requiredApprovals, allowSelfApproval: policy.allowSelfApproval, metricGates: JSON.stringify(policy.metricGates) };
+  const data = {
+    requiredApprovals: policy.requiredApprovals,
+    allowSelfApproval: policy.allowSelfApproval,
+    metricGates: JSON.stringify(policy.metricGates),
+  };
   return tx.governancePolicy.upsert({
     where: { scope_stage: { scope, stage } },
     create: { scope, modelId, stage, ...data },

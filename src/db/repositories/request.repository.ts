@@ -8,7 +8,10 @@ export type DecisionRow = Awaited<ReturnType<Tx['approvalDecision']['findUniqueO
 export type StageTransitionRow = Awaited<ReturnType<Tx['stageTransition']['findUniqueOrThrow']>>;
 
 export function findRequest(db: Tx, id: number) {
-  return db.transitionRequest.findUnique({ where: { id }, include: { version: { select: { id: true, modelId: true, version: true, deletedAt: true, model: { select: { name: true } } } } } });
+  return db.transitionRequest.findUnique({
+    where: { id },
+    include: { version: { select: { id: true, modelId: true, version: true, deletedAt: true, model: { select: { name: true } } } } },
+  });
 }
 
 export function findDecisions(db: Tx, requestIds: readonly number[]): Promise<DecisionRow[]> {
@@ -17,13 +20,24 @@ export function findDecisions(db: Tx, requestIds: readonly number[]): Promise<De
 
 /** The version's PENDING requests, optionally for one target. */
 export function findPendingRequests(db: Tx, versionId: number, toStage?: Stage): Promise<RequestRow[]> {
-  return db.transitionRequest.findMany({ where: { versionId, status: 'PENDING', ...(toStage ? { toStage } : {}) }, orderBy: { id: 'asc' } });
+  return db.transitionRequest.findMany({
+    where: { versionId, status: 'PENDING', ...(toStage ? { toStage } : {}) },
+    orderBy: { id: 'asc' },
+  });
 }
 
-export function createRequest(tx: Tx, data: {
-  versionId: number; fromStage: Stage; toStage: Stage; requestedBy: string; comment: string | null;
-  archiveExistingVersions: boolean; requiredApprovals: number;
-}): Promise<RequestRow> {
+export function createRequest(
+  tx: Tx,
+  data: {
+    versionId: number;
+    fromStage: Stage;
+    toStage: Stage;
+    requestedBy: string;
+    comment: string | null;
+    archiveExistingVersions: boolean;
+    requiredApprovals: number;
+  },
+): Promise<RequestRow> {
   return tx.transitionRequest.create({ data });
 }
 
@@ -35,10 +49,17 @@ export async function resolveRequest(tx: Tx, id: number, status: Exclude<Request
 }
 
 export async function cancelRequests(tx: Tx, ids: readonly number[], at: Date): Promise<void> {
-  if (ids.length) await tx.transitionRequest.updateMany({ where: { id: { in: [...ids] }, status: 'PENDING' }, data: { status: 'CANCELLED', resolvedAt: at } });
+  if (ids.length)
+    await tx.transitionRequest.updateMany({
+      where: { id: { in: [...ids] }, status: 'PENDING' },
+      data: { status: 'CANCELLED', resolvedAt: at },
+    });
 }
 
-export function insertDecision(tx: Tx, data: { requestId: number; approver: string; decision: 'APPROVE' | 'REJECT'; comment: string | null }): Promise<DecisionRow> {
+export function insertDecision(
+  tx: Tx,
+  data: { requestId: number; approver: string; decision: 'APPROVE' | 'REJECT'; comment: string | null },
+): Promise<DecisionRow> {
   return tx.approvalDecision.create({ data });
 }
 
@@ -52,13 +73,27 @@ export function findVersionForGovernance(db: Tx, where: { id: number } | { model
 
 /** Other live versions of the model in a stage (candidates for an automatic archive). */
 export function findVersionsInStage(tx: Tx, modelId: number, stage: Stage) {
-  return tx.modelVersion.findMany({ where: { ...live, modelId, stage }, orderBy: { version: 'asc' }, select: { id: true, version: true, stage: true } });
+  return tx.modelVersion.findMany({
+    where: { ...live, modelId, stage },
+    orderBy: { version: 'asc' },
+    select: { id: true, version: true, stage: true },
+  });
 }
 
-export async function moveVersion(tx: Tx, change: { versionId: number; fromStage: Stage; toStage: Stage; actor: string; requestId: number | null; at: Date }): Promise<void> {
+export async function moveVersion(
+  tx: Tx,
+  change: { versionId: number; fromStage: Stage; toStage: Stage; actor: string; requestId: number | null; at: Date },
+): Promise<void> {
   await tx.modelVersion.update({ where: { id: change.versionId }, data: { stage: change.toStage } });
   await tx.stageTransition.create({
-    data: { versionId: change.versionId, fromStage: change.fromStage, toStage: change.toStage, actor: change.actor, requestId: change.requestId, at: change.at },
+    data: {
+      versionId: change.versionId,
+      fromStage: change.fromStage,
+      toStage: change.toStage,
+      actor: change.actor,
+      requestId: change.requestId,
+      at: change.at,
+    },
   });
 }
 

@@ -3,25 +3,11 @@ import { Prisma } from '../generated/sqlite/client';
 import type { Page, PageRequest, SortKey } from '../../domain/paging';
 import type { ModelSearch, TagFilterInput, VersionSearch } from '../../domain/registry-search';
 import { orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
-import type { ModelRow } from './model.repository';
+import { nameSearchKey, type ModelRow } from './model.repository';
 import { live, type VersionRow } from './version.repository';
 
-/*
- * LIKE patterns: Prisma's contains/startsWith put the needle into LIKE unescaped, so `%`, `_`
- * (and on PostgreSQL `\`) act as wildcards; SQLite's LIKE has no default escape character at
- * all and ignores ASCII case. So the searchable column `nameLower` stores the lower-cased name
- * with `%`, `_` and `\` replaced by control characters, which a name can never contain:
- * a needle encoded the same way holds no wildcard on either database, and the match stays exact.
- */
-const WILDCARDS: Record<string, string> = { '%': '\u0001', _: '\u0002', '\\': '\u0003' };
-const encodeWildcards = (s: string) => s.replace(/[%_\\]/g, (c) => WILDCARDS[c]);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** The value of `RegisteredModel.nameLower` for a name. */
-export function nameSearchKey(name: string): string {
-  return encodeWildcards(name.toLowerCase());
-}
 
 const NOTHING = { id: { in: [] as number[] } };
 
@@ -70,7 +56,11 @@ const DATE_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'updatedAt']);
 export const modelKeyset = (keys: SortKey[]): KeysetQuery => ({ kind: 'RegisteredModel', keys, dateFields: DATE_FIELDS });
 export const versionKeyset = (keys: SortKey[]): KeysetQuery => ({ kind: 'ModelVersion', keys, dateFields: DATE_FIELDS });
 /** A model's own version list: its cursors are refused by any other list. */
-export const modelVersionsKeyset = (modelId: number, keys: SortKey[]): KeysetQuery => ({ kind: `ModelVersion@model:${modelId}`, keys, dateFields: DATE_FIELDS });
+export const modelVersionsKeyset = (modelId: number, keys: SortKey[]): KeysetQuery => ({
+  kind: `ModelVersion@model:${modelId}`,
+  keys,
+  dateFields: DATE_FIELDS,
+});
 
 export async function pageModels(db: Tx, where: Record<string, unknown>, keys: SortKey[], page: PageRequest): Promise<Page<ModelRow>> {
   const q = modelKeyset(keys);
@@ -122,11 +112,20 @@ function toVersionRow(raw: Record<string, unknown>): VersionRow {
   const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
   const text = (v: unknown) => (v == null ? null : String(v));
   return {
-    id: Number(raw.id), modelId: Number(raw.modelId), version: Number(raw.version),
-    stage: String(raw.stage) as VersionRow['stage'], status: String(raw.status) as VersionRow['status'],
-    statusMessage: text(raw.statusMessage), source: String(raw.source), runId: text(raw.runId), runLink: text(raw.runLink),
-    description: text(raw.description), createdBy: String(raw.createdBy),
-    createdAt: date(raw.createdAt)!, updatedAt: date(raw.updatedAt)!, deletedAt: date(raw.deletedAt),
+    id: Number(raw.id),
+    modelId: Number(raw.modelId),
+    version: Number(raw.version),
+    stage: String(raw.stage) as VersionRow['stage'],
+    status: String(raw.status) as VersionRow['status'],
+    statusMessage: text(raw.statusMessage),
+    source: String(raw.source),
+    runId: text(raw.runId),
+    runLink: text(raw.runLink),
+    description: text(raw.description),
+    createdBy: String(raw.createdBy),
+    createdAt: date(raw.createdAt)!,
+    updatedAt: date(raw.updatedAt)!,
+    deletedAt: date(raw.deletedAt),
   };
 }
 
@@ -155,12 +154,19 @@ export async function pageVersionsOfModels(
   });
   const valid = perParent.filter((p): p is Exclude<typeof p, Error> => !(p instanceof Error));
   const firstPages = unfiltered && parents.every((p) => p.after == null);
-  const rows = !valid.length ? []
-    : firstPages ? await firstVersionsOfModels(db, parents.map((p) => p.modelId), keys, first + 1)
-    : await db.modelVersion.findMany({
-      where: { AND: [where, { OR: valid.map((p) => p.args.where) }] },
-      orderBy: [{ modelId: 'asc' }, ...orderBy(keys)],
-    } as Parameters<Tx['modelVersion']['findMany']>[0]);
+  const rows = !valid.length
+    ? []
+    : firstPages
+      ? await firstVersionsOfModels(
+          db,
+          parents.map((p) => p.modelId),
+          keys,
+          first + 1,
+        )
+      : await db.modelVersion.findMany({
+          where: { AND: [where, { OR: valid.map((p) => p.args.where) }] },
+          orderBy: [{ modelId: 'asc' }, ...orderBy(keys)],
+        } as Parameters<Tx['modelVersion']['findMany']>[0]);
   const byModel = new Map<number, VersionRow[]>();
   for (const row of rows) {
     const list = byModel.get(row.modelId) ?? [];
@@ -175,11 +181,15 @@ export async function pageVersionsOfModels(
 }
 
 /** How many versions match the filter in each model, in one statement. */
-export async function countVersionsOfModels(db: Tx, modelIds: readonly number[], where: Record<string, unknown>): Promise<Map<number, number>> {
-  const groups = await db.modelVersion.groupBy({
+export async function countVersionsOfModels(
+  db: Tx,
+  modelIds: readonly number[],
+  where: Record<string, unknown>,
+): Promise<Map<number, number>> {
+  const groups = (await db.modelVersion.groupBy({
     by: ['modelId'],
     where: { AND: [where, { modelId: { in: [...modelIds] } }] },
     _count: { _all: true },
-  } as never) as unknown as { modelId: number; _count: { _all: number } }[];
+  } as never)) as unknown as { modelId: number; _count: { _all: number } }[];
   return new Map(groups.map((g) => [g.modelId, g._count._all]));
 }

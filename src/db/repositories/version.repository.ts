@@ -25,20 +25,36 @@ export function findVersionsByNumbers(db: Tx, keys: readonly { modelId: number; 
 
 /** The highest live version number per model and stage. */
 export async function latestNumbersPerStage(db: Tx, modelIds: readonly number[]) {
-  const groups = await db.modelVersion.groupBy({ by: ['modelId', 'stage'], where: { ...live, modelId: { in: [...modelIds] } }, _max: { version: true } });
+  const groups = await db.modelVersion.groupBy({
+    by: ['modelId', 'stage'],
+    where: { ...live, modelId: { in: [...modelIds] } },
+    _max: { version: true },
+  });
   return groups.flatMap((g) => (g._max.version == null ? [] : [{ modelId: g.modelId, stage: g.stage, version: g._max.version }]));
 }
 
 /** Takes the next version number of a model: an atomic increment, so concurrent creates differ. */
 export async function nextVersionNumber(tx: Tx, modelId: number): Promise<number> {
-  const model = await tx.registeredModel.update({ where: { id: modelId }, data: { lastVersion: { increment: 1 } }, select: { lastVersion: true } });
+  const model = await tx.registeredModel.update({
+    where: { id: modelId },
+    data: { lastVersion: { increment: 1 } },
+    select: { lastVersion: true },
+  });
   return model.lastVersion;
 }
 
-export function insertVersion(tx: Tx, data: {
-  modelId: number; version: number; source: string; createdBy: string;
-  runId: string | null; runLink: string | null; description: string | null;
-}): Promise<VersionRow> {
+export function insertVersion(
+  tx: Tx,
+  data: {
+    modelId: number;
+    version: number;
+    source: string;
+    createdBy: string;
+    runId: string | null;
+    runLink: string | null;
+    description: string | null;
+  },
+): Promise<VersionRow> {
   return tx.modelVersion.create({ data });
 }
 
@@ -48,16 +64,26 @@ export function updateVersionDescription(tx: Tx, id: number, description: string
 
 /** Hides a live version unless it is in PRODUCTION, in one statement; returns whether it did. */
 export async function softDeleteUnlessInProduction(tx: Tx, id: number): Promise<boolean> {
-  const { count } = await tx.modelVersion.updateMany({ where: { id, ...live, stage: { not: 'PRODUCTION' } }, data: { deletedAt: new Date() } });
+  const { count } = await tx.modelVersion.updateMany({
+    where: { id, ...live, stage: { not: 'PRODUCTION' } },
+    data: { deletedAt: new Date() },
+  });
   return count === 1;
 }
 
 /** Cancels the PENDING transition requests of a version; returns their ids. */
 export async function cancelPendingRequests(tx: Tx, versionId: number): Promise<number[]> {
-  const pending = await tx.transitionRequest.findMany({ where: { versionId, status: 'PENDING' }, select: { id: true }, orderBy: { id: 'asc' } });
+  const pending = await tx.transitionRequest.findMany({
+    where: { versionId, status: 'PENDING' },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
   if (pending.length === 0) return [];
   const ids = pending.map((r) => r.id);
-  await tx.transitionRequest.updateMany({ where: { id: { in: ids }, status: 'PENDING' }, data: { status: 'CANCELLED', resolvedAt: new Date() } });
+  await tx.transitionRequest.updateMany({
+    where: { id: { in: ids }, status: 'PENDING' },
+    data: { status: 'CANCELLED', resolvedAt: new Date() },
+  });
   return ids;
 }
 

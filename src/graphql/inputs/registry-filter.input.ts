@@ -13,7 +13,8 @@ export class RegisteredModelFilter {
   @Field(() => String, { nullable: true, description: 'Case-insensitive substring; % _ and \\ are literal.' }) nameContains?: string | null;
   @Field(() => String, { nullable: true, description: 'Exact, case-sensitive prefix; % _ and \\ are literal.' }) namePrefix?: string | null;
   @Field(() => [TagFilter], { nullable: true, description: 'Every listed tag must be present.' }) tags?: TagFilter[] | null;
-  @Field(() => Stage, { nullable: true, description: 'Only models that have at least one version in this stage.' }) hasVersionInStage?: Stage | null;
+  @Field(() => Stage, { nullable: true, description: 'Only models that have at least one version in this stage.' })
+  hasVersionInStage?: Stage | null;
 }
 
 @InputType()

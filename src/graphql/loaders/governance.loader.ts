@@ -5,7 +5,13 @@ import { findActiveApiKeysByIds, toPrincipal } from '../../db/repositories/api-k
 import { findAuditEventsByIds } from '../../db/repositories/audit.repository';
 import { findPolicyRows, toPolicy } from '../../db/repositories/policy.repository';
 import {
-  findDecisions, findRequestsByIds, findRequestsWhere, findRequestsWithModel, findStageHistory, requestWhere, type RequestRow,
+  findDecisions,
+  findRequestsByIds,
+  findRequestsWhere,
+  findRequestsWithModel,
+  findStageHistory,
+  requestWhere,
+  type RequestRow,
 } from '../../db/repositories/request.repository';
 import { pageSize, type Page } from '../../domain/paging';
 import { policyInForce, type Policy } from '../../domain/policy';
@@ -30,26 +36,34 @@ function requestListLoader(
   options: LoaderOptions,
   fetch: (parentIds: number[], status: RequestListKey['status']) => Promise<{ parentId: number; row: RequestRow }[]>,
 ): DataLoader<RequestListKey, RequestRow[], string> {
-  return new DataLoader<RequestListKey, RequestRow[], string>(async (keys) => {
-    const results: RequestRow[][] = keys.map(() => []);
-    for (const indexes of indexesByShape(keys, (k) => statusKey(k.status)).values()) {
-      const rows = await fetch([...new Set(indexes.map((i) => keys[i].parentId))], keys[indexes[0]].status);
-      const byParent = new Map<number, RequestRow[]>();
-      for (const { parentId, row } of rows) {
-        const list = byParent.get(parentId);
-        if (list) list.push(row);
-        else byParent.set(parentId, [row]);
+  return new DataLoader<RequestListKey, RequestRow[], string>(
+    async (keys) => {
+      const results: RequestRow[][] = keys.map(() => []);
+      for (const indexes of indexesByShape(keys, (k) => statusKey(k.status)).values()) {
+        const rows = await fetch([...new Set(indexes.map((i) => keys[i].parentId))], keys[indexes[0]].status);
+        const byParent = new Map<number, RequestRow[]>();
+        for (const { parentId, row } of rows) {
+          const list = byParent.get(parentId);
+          if (list) list.push(row);
+          else byParent.set(parentId, [row]);
+        }
+        for (const i of indexes) results[i] = byParent.get(keys[i].parentId) ?? [];
       }
-      for (const i of indexes) results[i] = byParent.get(keys[i].parentId) ?? [];
-    }
-    return results;
-  }, { batch: options.batch, cache: options.batch, cacheKeyFn: (k) => `${k.parentId}|${statusKey(k.status)}` });
+      return results;
+    },
+    { batch: options.batch, cache: options.batch, cacheKeyFn: (k) => `${k.parentId}|${statusKey(k.status)}` },
+  );
 }
 
 const newestFirst = (a: RequestRow, b: RequestRow) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
 
 /** One page of a group already in memory, with the same keyset cursors as a database page. */
-export function pageOf(query: KeysetQuery, rows: RequestRow[], first: number | null | undefined, after: string | null | undefined): Page<RequestRow> {
+export function pageOf(
+  query: KeysetQuery,
+  rows: RequestRow[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Page<RequestRow> {
   const size = pageSize(first);
   let sorted = [...rows].sort(newestFirst);
   if (after != null) {
@@ -66,9 +80,21 @@ export function pageOf(query: KeysetQuery, rows: RequestRow[], first: number | n
 
 export function governanceLoaders(db: Tx, options: LoaderOptions) {
   return {
-    requestById: rowLoader(options, (ids: readonly number[]) => findRequestsByIds(db, ids), (r) => r.id),
-    decisionsByRequest: groupLoader(options, (ids: readonly number[]) => findDecisions(db, ids), (d) => d.requestId),
-    stageHistoryByVersion: groupLoader(options, (ids: readonly number[]) => findStageHistory(db, ids), (t) => t.versionId),
+    requestById: rowLoader(
+      options,
+      (ids: readonly number[]) => findRequestsByIds(db, ids),
+      (r) => r.id,
+    ),
+    decisionsByRequest: groupLoader(
+      options,
+      (ids: readonly number[]) => findDecisions(db, ids),
+      (d) => d.requestId,
+    ),
+    stageHistoryByVersion: groupLoader(
+      options,
+      (ids: readonly number[]) => findStageHistory(db, ids),
+      (t) => t.versionId,
+    ),
     requestsByVersion: requestListLoader(options, async (versionIds, status) => {
       const rows = await findRequestsWhere(db, requestWhere({ status }, { versionIds }));
       return rows.map((row) => ({ parentId: row.versionId, row }));
@@ -78,15 +104,28 @@ export function governanceLoaders(db: Tx, options: LoaderOptions) {
       return rows.map(({ version, ...row }) => ({ parentId: version.modelId, row }));
     }),
     /** The policy in force for every stage of each model, from one query. */
-    policiesByModel: new DataLoader<number, Policy[]>(async (modelIds) => {
-      const rows = await findPolicyRows(db, modelIds);
-      return modelIds.map((modelId) => STAGES.map((stage) => {
-        const own = rows.find((r) => r.modelId === modelId && r.stage === stage);
-        const registry = rows.find((r) => r.modelId === null && r.stage === stage);
-        return policyInForce(stage, own && toPolicy(own), registry && toPolicy(registry));
-      }));
-    }, { batch: options.batch, cache: options.batch }),
-    principalById: rowLoader(options, async (ids: readonly number[]) => (await findActiveApiKeysByIds(db, ids)).map(toPrincipal), (p) => p.id),
-    auditEventById: rowLoader(options, (ids: readonly number[]) => findAuditEventsByIds(db, ids), (e) => e.id),
+    policiesByModel: new DataLoader<number, Policy[]>(
+      async (modelIds) => {
+        const rows = await findPolicyRows(db, modelIds);
+        return modelIds.map((modelId) =>
+          STAGES.map((stage) => {
+            const own = rows.find((r) => r.modelId === modelId && r.stage === stage);
+            const registry = rows.find((r) => r.modelId === null && r.stage === stage);
+            return policyInForce(stage, own && toPolicy(own), registry && toPolicy(registry));
+          }),
+        );
+      },
+      { batch: options.batch, cache: options.batch },
+    ),
+    principalById: rowLoader(
+      options,
+      async (ids: readonly number[]) => (await findActiveApiKeysByIds(db, ids)).map(toPrincipal),
+      (p) => p.id,
+    ),
+    auditEventById: rowLoader(
+      options,
+      (ids: readonly number[]) => findAuditEventsByIds(db, ids),
+      (e) => e.id,
+    ),
   };
 }

@@ -14,12 +14,15 @@ export function groupLoader<K, R>(
   fetch: (keys: readonly K[]) => Promise<R[]>,
   keyOf: (row: R) => K,
 ): DataLoader<K, R[]> {
-  return new DataLoader<K, R[]>(async (keys) => {
-    const rows = await fetch(keys);
-    const byKey = new Map<K, R[]>(keys.map((k) => [k, []]));
-    for (const row of rows) byKey.get(keyOf(row))?.push(row);
-    return keys.map((k) => byKey.get(k) ?? []);
-  }, { batch: options.batch, cache: options.batch });
+  return new DataLoader<K, R[]>(
+    async (keys) => {
+      const rows = await fetch(keys);
+      const byKey = new Map<K, R[]>(keys.map((k) => [k, []]));
+      for (const row of rows) byKey.get(keyOf(row))?.push(row);
+      return keys.map((k) => byKey.get(k) ?? []);
+    },
+    { batch: options.batch, cache: options.batch },
+  );
 }
 
 /** A loader of at most one row per key, or null. */
@@ -28,11 +31,14 @@ export function rowLoader<K, R>(
   fetch: (keys: readonly K[]) => Promise<R[]>,
   keyOf: (row: R) => K,
 ): DataLoader<K, R | null> {
-  return new DataLoader<K, R | null>(async (keys) => {
-    const rows = await fetch(keys);
-    const byKey = new Map<K, R>(rows.map((row) => [keyOf(row), row]));
-    return keys.map((k) => byKey.get(k) ?? null);
-  }, { batch: options.batch, cache: options.batch });
+  return new DataLoader<K, R | null>(
+    async (keys) => {
+      const rows = await fetch(keys);
+      const byKey = new Map<K, R>(rows.map((row) => [keyOf(row), row]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    },
+    { batch: options.batch, cache: options.batch },
+  );
 }
 
 /**

@@ -9,7 +9,14 @@ import { findVersionsByIds, findVersionsByNumbers, latestNumbersPerStage, type V
 import { pageSize, type Page } from '../../domain/paging';
 import { byStageOrder } from '../../domain/registry';
 import {
-  DEFAULT_VERSION_ORDER, VERSION_ORDER_FIELDS, isUnfiltered, sortKeys, versionSearch, type ListArgs, type VersionFilterInput, type VersionOrderField,
+  DEFAULT_VERSION_ORDER,
+  VERSION_ORDER_FIELDS,
+  isUnfiltered,
+  sortKeys,
+  versionSearch,
+  type ListArgs,
+  type VersionFilterInput,
+  type VersionOrderField,
 } from '../../domain/registry-search';
 import { groupLoader, indexesByShape, rowLoader, type LoaderOptions } from './loader';
 
@@ -31,14 +38,26 @@ function errorOf(error: unknown): Error {
  */
 export function registryLoaders(db: Tx, options: LoaderOptions) {
   const dataLoaderOptions = { batch: options.batch, cache: options.batch };
-  const modelById = rowLoader(options, (ids: readonly number[]) => findModelsByIds(db, ids), (m) => m.id);
-  const versionById = rowLoader(options, (ids: readonly number[]) => findVersionsByIds(db, ids), (v) => v.id);
+  const modelById = rowLoader(
+    options,
+    (ids: readonly number[]) => findModelsByIds(db, ids),
+    (m) => m.id,
+  );
+  const versionById = rowLoader(
+    options,
+    (ids: readonly number[]) => findVersionsByIds(db, ids),
+    (v) => v.id,
+  );
   const versionByNumber = rowLoader(
     options,
-    (keys: readonly string[]) => findVersionsByNumbers(db, keys.map((k) => {
-      const [modelId, version] = k.split(':').map(Number);
-      return { modelId, version };
-    })),
+    (keys: readonly string[]) =>
+      findVersionsByNumbers(
+        db,
+        keys.map((k) => {
+          const [modelId, version] = k.split(':').map(Number);
+          return { modelId, version };
+        }),
+      ),
     (v) => numberKey(v.modelId, v.version),
   );
 
@@ -52,40 +71,56 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
   }, dataLoaderOptions);
 
   /** A page of `RegisteredModel.versions` per model; models asking the same page share one query. */
-  const modelVersionsPage = new DataLoader<ModelVersionsKey, Page<VersionRow> | Error, string>(async (keys) => {
-    const results: (Page<VersionRow> | Error)[] = new Array(keys.length);
-    const groups = indexesByShape(keys, (k) => JSON.stringify([k.filter ?? null, k.orderBy ?? null, k.first ?? null]));
-    await Promise.all([...groups.values()].map(async (indexes) => {
-      const sample = keys[indexes[0]];
-      try {
-        const first = pageSize(sample.first);
-        const order = sortKeys(sample.orderBy, VERSION_ORDER_FIELDS, DEFAULT_VERSION_ORDER);
-        const search = versionSearch(sample.filter);
-        const parents = indexes.map((i) => ({ modelId: keys[i].modelId, after: keys[i].after }));
-        const pages = await pageVersionsOfModels(db, parents, versionWhere(search), order, first, isUnfiltered(search));
-        indexes.forEach((i, j) => { results[i] = pages[j]; });
-      } catch (error) {
-        for (const i of indexes) results[i] = errorOf(error);
-      }
-    }));
-    return results;
-  }, { ...dataLoaderOptions, cacheKeyFn: (k) => JSON.stringify(k) });
+  const modelVersionsPage = new DataLoader<ModelVersionsKey, Page<VersionRow> | Error, string>(
+    async (keys) => {
+      const results: (Page<VersionRow> | Error)[] = new Array(keys.length);
+      const groups = indexesByShape(keys, (k) => JSON.stringify([k.filter ?? null, k.orderBy ?? null, k.first ?? null]));
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const sample = keys[indexes[0]];
+          try {
+            const first = pageSize(sample.first);
+            const order = sortKeys(sample.orderBy, VERSION_ORDER_FIELDS, DEFAULT_VERSION_ORDER);
+            const search = versionSearch(sample.filter);
+            const parents = indexes.map((i) => ({ modelId: keys[i].modelId, after: keys[i].after }));
+            const pages = await pageVersionsOfModels(db, parents, versionWhere(search), order, first, isUnfiltered(search));
+            indexes.forEach((i, j) => {
+              results[i] = pages[j];
+            });
+          } catch (error) {
+            for (const i of indexes) results[i] = errorOf(error);
+          }
+        }),
+      );
+      return results;
+    },
+    { ...dataLoaderOptions, cacheKeyFn: (k) => JSON.stringify(k) },
+  );
 
   /** `totalCount` of `RegisteredModel.versions`: one grouped count per distinct filter. */
-  const modelVersionsCount = new DataLoader<{ modelId: number; filter?: VersionFilterInput | null }, number, string>(async (keys) => {
-    const results: (number | Error)[] = new Array(keys.length);
-    const groups = indexesByShape(keys, (k) => JSON.stringify(k.filter ?? null));
-    await Promise.all([...groups.values()].map(async (indexes) => {
-      try {
-        const where = versionWhere(versionSearch(keys[indexes[0]].filter));
-        const counts = await countVersionsOfModels(db, indexes.map((i) => keys[i].modelId), where);
-        for (const i of indexes) results[i] = counts.get(keys[i].modelId) ?? 0;
-      } catch (error) {
-        for (const i of indexes) results[i] = errorOf(error);
-      }
-    }));
-    return results;
-  }, { ...dataLoaderOptions, cacheKeyFn: (k) => JSON.stringify(k) });
+  const modelVersionsCount = new DataLoader<{ modelId: number; filter?: VersionFilterInput | null }, number, string>(
+    async (keys) => {
+      const results: (number | Error)[] = new Array(keys.length);
+      const groups = indexesByShape(keys, (k) => JSON.stringify(k.filter ?? null));
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          try {
+            const where = versionWhere(versionSearch(keys[indexes[0]].filter));
+            const counts = await countVersionsOfModels(
+              db,
+              indexes.map((i) => keys[i].modelId),
+              where,
+            );
+            for (const i of indexes) results[i] = counts.get(keys[i].modelId) ?? 0;
+          } catch (error) {
+            for (const i of indexes) results[i] = errorOf(error);
+          }
+        }),
+      );
+      return results;
+    },
+    { ...dataLoaderOptions, cacheKeyFn: (k) => JSON.stringify(k) },
+  );
 
   return {
     modelById,
@@ -94,20 +129,44 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
     latestVersions,
     modelVersionsPage,
     modelVersionsCount,
-    modelTags: groupLoader(options, (ids: readonly number[]) => findModelTags(db, ids), (t) => t.modelId),
-    modelAliases: groupLoader(options, (ids: readonly number[]) => findModelAliases(db, ids), (a) => a.modelId),
+    modelTags: groupLoader(
+      options,
+      (ids: readonly number[]) => findModelTags(db, ids),
+      (t) => t.modelId,
+    ),
+    modelAliases: groupLoader(
+      options,
+      (ids: readonly number[]) => findModelAliases(db, ids),
+      (a) => a.modelId,
+    ),
     /** An alias row by model and alias name, when it points at a live version. */
     aliasByName: rowLoader(
       options,
-      (keys: readonly string[]) => findAliasesByName(db, keys.map((k) => {
-        const at = k.indexOf(':');
-        return { modelId: Number(k.slice(0, at)), alias: k.slice(at + 1) };
-      })),
+      (keys: readonly string[]) =>
+        findAliasesByName(
+          db,
+          keys.map((k) => {
+            const at = k.indexOf(':');
+            return { modelId: Number(k.slice(0, at)), alias: k.slice(at + 1) };
+          }),
+        ),
       (a) => aliasKey(a.modelId, a.alias),
     ),
-    versionTags: groupLoader(options, (ids: readonly number[]) => findVersionTags(db, ids), (t) => t.versionId),
-    versionMetrics: groupLoader(options, (ids: readonly number[]) => findVersionMetrics(db, ids), (m) => m.versionId),
-    versionAliases: groupLoader(options, (ids: readonly number[]) => findVersionAliases(db, ids), (a) => a.versionId),
+    versionTags: groupLoader(
+      options,
+      (ids: readonly number[]) => findVersionTags(db, ids),
+      (t) => t.versionId,
+    ),
+    versionMetrics: groupLoader(
+      options,
+      (ids: readonly number[]) => findVersionMetrics(db, ids),
+      (m) => m.versionId,
+    ),
+    versionAliases: groupLoader(
+      options,
+      (ids: readonly number[]) => findVersionAliases(db, ids),
+      (a) => a.versionId,
+    ),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ANONYMOUS, Role, type Principal as PrincipalValue } from '../../domain/roles';
 import type { Context } from '../context';
-import { toGlobalId } from '../ids';
+import { toGlobalId } from '../../domain/ids';
 import { CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyInput, RevokeApiKeyPayload } from '../inputs/api-key.input';
 import { Principal } from '../types/principal.type';
 
@@ -20,7 +20,9 @@ export class ApiKeyResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => RevokeApiKeyPayload, { description: 'The token is refused from the next request on. The last active ADMIN key cannot be revoked.' })
+  @Mutation(() => RevokeApiKeyPayload, {
+    description: 'The token is refused from the next request on. The last active ADMIN key cannot be revoked.',
+  })
   async revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: Context) {
     return { revokedName: await ctx.services.apiKeys.revoke(ctx.principal!, input.name) };
   }

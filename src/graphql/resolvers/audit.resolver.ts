@@ -3,7 +3,7 @@ import type { AuditRow } from '../../db/repositories/audit.repository';
 import { Role } from '../../domain/roles';
 import { Connection, toConnection } from '../connection';
 import type { Context } from '../context';
-import { toGlobalId } from '../ids';
+import { toGlobalId } from '../../domain/ids';
 import { AuditEventFilter } from '../inputs/governance.input';
 import { AuditEvent } from '../types/audit-event.type';
 

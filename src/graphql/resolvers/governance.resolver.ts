@@ -4,10 +4,16 @@ import { notFound } from '../../domain/errors';
 import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
-import { fromGlobalId } from '../ids';
+import { fromGlobalId } from '../../domain/ids';
 import {
-  CancelTransitionRequestInput, DecideTransitionRequestInput, GovernancePolicyPayload, RequestStageTransitionInput,
-  SetGovernancePolicyInput, TransitionModelVersionStageInput, TransitionRequestFilter, TransitionRequestPayload,
+  CancelTransitionRequestInput,
+  DecideTransitionRequestInput,
+  GovernancePolicyPayload,
+  RequestStageTransitionInput,
+  SetGovernancePolicyInput,
+  TransitionModelVersionStageInput,
+  TransitionRequestFilter,
+  TransitionRequestPayload,
 } from '../inputs/governance.input';
 import { ModelVersionPayload } from '../inputs/model-version.input';
 import { Stage } from '../types/enums';
@@ -38,7 +44,9 @@ export class GovernanceResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => GovernancePolicy, { description: "The policy in force for one target stage: the model's own where it has one, else the default." })
+  @Query(() => GovernancePolicy, {
+    description: "The policy in force for one target stage: the model's own where it has one, else the default.",
+  })
   governancePolicy(
     @Arg('modelName', () => String, { nullable: true }) modelName: string | null,
     @Arg('stage', () => Stage) stage: Stage,

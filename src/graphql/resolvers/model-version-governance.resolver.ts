@@ -11,7 +11,7 @@ import { TransitionRequestConnection } from './transition-request.resolver';
 /** The governance fields of ModelVersion (the registry owns the type and its other fields). */
 @Resolver(() => ModelVersion)
 export class ModelVersionGovernanceResolver {
-  @FieldResolver(() => TransitionRequestConnection, { description: 'This version\'s transition requests, newest first.' })
+  @FieldResolver(() => TransitionRequestConnection, { description: "This version's transition requests, newest first." })
   async transitionRequests(
     @Root() version: VersionRow,
     @Arg('status', () => [TransitionRequestStatus], { nullable: true }) status: TransitionRequestStatus[] | null,
@@ -20,7 +20,19 @@ export class ModelVersionGovernanceResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.loaders.requestsByVersion.load({ parentId: version.id, status });
-    return toConnection(pageOf({ kind: `TransitionRequest@version:${version.id}`, keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) }, rows, first, after), () => rows.length);
+    return toConnection(
+      pageOf(
+        {
+          kind: `TransitionRequest@version:${version.id}`,
+          keys: [{ field: 'createdAt', direction: 'desc' }],
+          dateFields: new Set(['createdAt']),
+        },
+        rows,
+        first,
+        after,
+      ),
+      () => rows.length,
+    );
   }
 
   @FieldResolver(() => [StageTransition], { description: 'Every stage change this version went through, oldest first.' })

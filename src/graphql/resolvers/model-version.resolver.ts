@@ -3,11 +3,18 @@ import type { VersionRow } from '../../db/repositories/version.repository';
 import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
-import { toGlobalId } from '../ids';
+import { toGlobalId } from '../../domain/ids';
 import { stillThere } from './still-there';
 import {
-  CreateModelVersionInput, CreateModelVersionPayload, DeleteModelVersionInput, DeleteModelVersionPayload, DeleteModelVersionTagInput,
-  LogModelVersionMetricsInput, ModelVersionPayload, SetModelVersionTagInput, UpdateModelVersionInput,
+  CreateModelVersionInput,
+  CreateModelVersionPayload,
+  DeleteModelVersionInput,
+  DeleteModelVersionPayload,
+  DeleteModelVersionTagInput,
+  LogModelVersionMetricsInput,
+  ModelVersionPayload,
+  SetModelVersionTagInput,
+  UpdateModelVersionInput,
 } from '../inputs/model-version.input';
 import { ModelVersionFilter, ModelVersionOrder } from '../inputs/registry-filter.input';
 import { Metric, Tag } from '../types/common.type';
@@ -28,7 +35,9 @@ export class ModelVersionResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => ModelVersionConnection, { description: 'Versions of every model matching every given filter field; by VERSION DESC unless orderBy says otherwise.' })
+  @Query(() => ModelVersionConnection, {
+    description: 'Versions of every model matching every given filter field; by VERSION DESC unless orderBy says otherwise.',
+  })
   async modelVersions(
     @Arg('filter', () => ModelVersionFilter, { nullable: true }) filter: ModelVersionFilter | null,
     @Arg('orderBy', () => [ModelVersionOrder], { nullable: true }) orderBy: ModelVersionOrder[] | null,

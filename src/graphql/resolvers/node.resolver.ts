@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Role } from '../../domain/roles';
 import type { Context } from '../context';
-import { fromGlobalId, type NodeType } from '../ids';
+import { fromGlobalId, type NodeType } from '../../domain/ids';
 import { Node } from '../types/node.type';
 
 type NodeFetcher = (ctx: Context, id: number) => Promise<object | null>;

@@ -12,7 +12,7 @@ import { TransitionRequestConnection } from './transition-request.resolver';
 /** The governance fields of RegisteredModel (the registry owns the type and its other fields). */
 @Resolver(() => RegisteredModel)
 export class RegisteredModelGovernanceResolver {
-  @FieldResolver(() => TransitionRequestConnection, { description: 'Transition requests of this model\'s versions, newest first.' })
+  @FieldResolver(() => TransitionRequestConnection, { description: "Transition requests of this model's versions, newest first." })
   async transitionRequests(
     @Root() model: ModelRow,
     @Arg('status', () => [TransitionRequestStatus], { nullable: true }) status: TransitionRequestStatus[] | null,
@@ -21,7 +21,19 @@ export class RegisteredModelGovernanceResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.loaders.requestsByModel.load({ parentId: model.id, status });
-    return toConnection(pageOf({ kind: `TransitionRequest@model:${model.id}`, keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) }, rows, first, after), () => rows.length);
+    return toConnection(
+      pageOf(
+        {
+          kind: `TransitionRequest@model:${model.id}`,
+          keys: [{ field: 'createdAt', direction: 'desc' }],
+          dateFields: new Set(['createdAt']),
+        },
+        rows,
+        first,
+        after,
+      ),
+      () => rows.length,
+    );
   }
 
   @FieldResolver(() => [GovernancePolicy], { description: 'The governance policy in force for each target stage of this model.' })

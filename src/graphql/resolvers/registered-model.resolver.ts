@@ -5,11 +5,19 @@ import { latestStages } from '../../domain/registry';
 import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
-import { toGlobalId } from '../ids';
+import { toGlobalId } from '../../domain/ids';
 import {
-  CreateRegisteredModelInput, CreateRegisteredModelPayload, DeleteRegisteredModelInput, DeleteRegisteredModelPayload,
-  DeleteRegisteredModelTagInput, RegisteredModelPayload, RenameRegisteredModelInput, RenameRegisteredModelPayload,
-  SetRegisteredModelTagInput, UpdateRegisteredModelInput, UpdateRegisteredModelPayload,
+  CreateRegisteredModelInput,
+  CreateRegisteredModelPayload,
+  DeleteRegisteredModelInput,
+  DeleteRegisteredModelPayload,
+  DeleteRegisteredModelTagInput,
+  RegisteredModelPayload,
+  RenameRegisteredModelInput,
+  RenameRegisteredModelPayload,
+  SetRegisteredModelTagInput,
+  UpdateRegisteredModelInput,
+  UpdateRegisteredModelPayload,
 } from '../inputs/registered-model.input';
 import { ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder } from '../inputs/registry-filter.input';
 import { aliasKey, numberKey } from '../loaders/registry.loader';
@@ -28,7 +36,9 @@ export class RegisteredModelResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => RegisteredModelConnection, { description: 'Models matching every given filter field; by NAME ASC unless orderBy says otherwise.' })
+  @Query(() => RegisteredModelConnection, {
+    description: 'Models matching every given filter field; by NAME ASC unless orderBy says otherwise.',
+  })
   async registeredModels(
     @Arg('filter', () => RegisteredModelFilter, { nullable: true }) filter: RegisteredModelFilter | null,
     @Arg('orderBy', () => [RegisteredModelOrder], { nullable: true }) orderBy: RegisteredModelOrder[] | null,

@@ -2,7 +2,7 @@ import { Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
 import type { RequestRow, StageTransitionRow } from '../../db/repositories/request.repository';
 import { Connection } from '../connection';
 import type { Context } from '../context';
-import { toGlobalId } from '../ids';
+import { toGlobalId } from '../../domain/ids';
 import { ModelVersion } from '../types/model-version.type';
 import { StageTransition } from '../types/stage-transition.type';
 import { ApprovalDecision, TransitionRequest } from '../types/transition-request.type';
@@ -29,7 +29,10 @@ export class TransitionRequestResolver {
 
 @Resolver(() => StageTransition)
 export class StageTransitionResolver {
-  @FieldResolver(() => TransitionRequest, { nullable: true, description: 'The request whose approval applied this change; null for a direct transition or an automatic archive.' })
+  @FieldResolver(() => TransitionRequest, {
+    nullable: true,
+    description: 'The request whose approval applied this change; null for a direct transition or an automatic archive.',
+  })
   request(@Root() change: StageTransitionRow, @Ctx() ctx: Context) {
     return change.requestId === null ? null : ctx.loaders.requestById.load(change.requestId);
   }

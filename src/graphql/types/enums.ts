@@ -2,14 +2,47 @@ import { registerEnumType } from 'type-graphql';
 import { Role } from '../../domain/roles';
 
 // Enum values are the same strings in the contract, the domain and the database.
-export enum Stage { NONE = 'NONE', STAGING = 'STAGING', PRODUCTION = 'PRODUCTION', ARCHIVED = 'ARCHIVED' }
-export enum ModelVersionStatus { PENDING_REGISTRATION = 'PENDING_REGISTRATION', READY = 'READY', FAILED_REGISTRATION = 'FAILED_REGISTRATION' }
-export enum TransitionRequestStatus { PENDING = 'PENDING', APPROVED = 'APPROVED', REJECTED = 'REJECTED', CANCELLED = 'CANCELLED' }
-export enum Decision { APPROVE = 'APPROVE', REJECT = 'REJECT' }
-export enum SortDirection { ASC = 'ASC', DESC = 'DESC' }
-export enum MetricComparator { GT = 'GT', GTE = 'GTE', LT = 'LT', LTE = 'LTE' }
-export enum RegisteredModelOrderField { NAME = 'NAME', CREATED_AT = 'CREATED_AT', UPDATED_AT = 'UPDATED_AT' }
-export enum ModelVersionOrderField { VERSION = 'VERSION', CREATED_AT = 'CREATED_AT', UPDATED_AT = 'UPDATED_AT' }
+export enum Stage {
+  NONE = 'NONE',
+  STAGING = 'STAGING',
+  PRODUCTION = 'PRODUCTION',
+  ARCHIVED = 'ARCHIVED',
+}
+export enum ModelVersionStatus {
+  PENDING_REGISTRATION = 'PENDING_REGISTRATION',
+  READY = 'READY',
+  FAILED_REGISTRATION = 'FAILED_REGISTRATION',
+}
+export enum TransitionRequestStatus {
+  PENDING = 'PENDING',
+  APPROVED = 'APPROVED',
+  REJECTED = 'REJECTED',
+  CANCELLED = 'CANCELLED',
+}
+export enum Decision {
+  APPROVE = 'APPROVE',
+  REJECT = 'REJECT',
+}
+export enum SortDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+export enum MetricComparator {
+  GT = 'GT',
+  GTE = 'GTE',
+  LT = 'LT',
+  LTE = 'LTE',
+}
+export enum RegisteredModelOrderField {
+  NAME = 'NAME',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+}
+export enum ModelVersionOrderField {
+  VERSION = 'VERSION',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+}
 
 registerEnumType(Stage, { name: 'Stage' });
 registerEnumType(ModelVersionStatus, { name: 'ModelVersionStatus' });

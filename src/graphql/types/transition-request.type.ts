@@ -10,7 +10,10 @@ export class ApprovalDecision {
   @Field() createdAt!: Date;
 }
 
-@ObjectType({ implements: Node, description: 'A request to move a model version to another stage, decided by approvers under the policy in force.' })
+@ObjectType({
+  implements: Node,
+  description: 'A request to move a model version to another stage, decided by approvers under the policy in force.',
+})
 export class TransitionRequest extends Node {
   @Field(() => Stage) fromStage!: Stage;
   @Field(() => Stage) toStage!: Stage;

@@ -1,6 +1,12 @@
 /** Opaque global ids: base64url of `Type:rowId`. Stable across renames. */
 export type NodeType = 'RegisteredModel' | 'ModelVersion' | 'TransitionRequest' | 'AuditEvent' | 'Principal';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['RegisteredModel', 'ModelVersion', 'TransitionRequest', 'AuditEvent', 'Principal']);
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
+  'RegisteredModel',
+  'ModelVersion',
+  'TransitionRequest',
+  'AuditEvent',
+  'Principal',
+]);
 
 export function toGlobalId(type: NodeType, id: number): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
