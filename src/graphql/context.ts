@@ -1,4 +1,3 @@
-import type { Database } from '../db/client';
 import type { Principal } from '../domain/roles';
 import type { Services } from '../services';
 import type { Loaders } from './loaders';
@@ -7,7 +6,6 @@ export interface Context {
   requestId: string;
   /** null: no token and anonymous reads are off. */
   principal: Principal | null;
-  db: Database;
   services: Services;
   loaders: Loaders;
   /** SQL statements this request ran so far. */

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -8,17 +7,19 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { ANONYMOUS } from '../domain/roles';
 import { createServices } from '../services';
 import type { Context } from '../graphql/context';
-import { formatError, isMasked } from '../graphql/errors';
+import { formatError } from '../graphql/errors';
 import { limitsPlugin } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
-import { GraphQLError } from 'graphql';
+import { authenticate } from './auth';
+import { httpErrorHandler } from './errors';
 import { graphiqlPage } from './graphiql';
 import { healthRouter } from './health';
 import { Metrics } from './metrics';
+import { observabilityPlugin } from './observability.plugin';
+import { requestIdOf } from './request-id';
 
 export interface Gateway {
   app: express.Express;
@@ -29,24 +30,7 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-function requestIdOf(req: Request): string {
-  const given = req.get('x-request-id');
-  return given && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-function bearerToken(req: Request): string | null | undefined {
-  const header = req.get('authorization');
-  if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-  return match ? match[1] : null;
-}
-
-function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-}
-
+/** Composes the HTTP server: health, metrics, GraphiQL and `/graphql` over Apollo. */
 export async function createGateway(config: Readonly<Config>, db: Database, logger: Logger): Promise<Gateway> {
   const app = express();
   app.disable('x-powered-by');
@@ -70,34 +54,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       // No cache hints are served; Apollo's per-field cache-control bookkeeping cost ~8% of a dashboard's CPU.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
-      {
-        async requestDidStart({ contextValue }) {
-          const started = process.hrtime.bigint();
-          return {
-            async didEncounterErrors({ errors }) {
-              for (const error of errors) {
-                if (isMasked(formatError({ message: error.message, extensions: error.extensions }, error))) {
-                  logger.error(
-                    { requestId: contextValue.requestId, err: error.originalError ?? error, path: error.path },
-                    'unexpected error',
-                  );
-                }
-              }
-            },
-            async willSendResponse({ response, operationName, errors }) {
-              response.http.headers.set('x-request-id', contextValue.requestId);
-              response.http.headers.set('x-sql-statements', String(contextValue.statements.count));
-              if (response.body.kind === 'single') {
-                for (const e of response.body.singleResult.errors ?? []) {
-                  if (isMasked(e)) (e.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-                }
-              }
-              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              metrics.observe(operationName, !errors?.length, seconds, contextValue.statements.count);
-            },
-          };
-        },
-      },
+      observabilityPlugin(logger, metrics),
     ],
   });
   await apollo.start();
@@ -125,41 +82,16 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     },
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => {
-        const token = bearerToken(req);
-        let principal = null;
-        if (token === null) throw unauthenticated('The Authorization header must be "Bearer <token>"');
-        if (token !== undefined) {
-          principal = await services.apiKeys.authenticate(token);
-          if (!principal) throw unauthenticated('The API token is unknown or revoked');
-        } else if (config.allowAnonymousRead) {
-          principal = ANONYMOUS;
-        }
-        return {
-          requestId: res.locals.requestId,
-          principal,
-          db,
-          services,
-          loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
-          statements: res.locals.statements,
-        };
-      },
+      context: async ({ req, res }): Promise<Context> => ({
+        requestId: res.locals.requestId,
+        principal: await authenticate(req, services, config),
+        services,
+        loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
+        statements: res.locals.statements,
+      }),
     }),
   );
-
-  app.use(((error, req, res, _next) => {
-    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) logger.error({ requestId: res.locals.requestId, err: error }, 'unexpected error');
-    const message =
-      status === 413
-        ? 'The request body is over the 1 MiB limit'
-        : status === 500
-          ? 'Internal server error'
-          : 'The request body is not valid JSON';
-    const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals.requestId } }] });
-    void req;
-  }) as ErrorRequestHandler);
+  app.use(httpErrorHandler(logger));
 
   let stopping: Promise<void> | undefined;
   return {
