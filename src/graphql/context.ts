@@ -7,7 +7,10 @@ export interface Context {
   /** null: no token and anonymous reads are off. */
   principal: Principal | null;
   services: Services;
+  /** Per-request loaders; renewed after each mutation (read-your-writes.ts). */
   loaders: Loaders;
+  /** Builds a fresh set of loaders for this request. */
+  createLoaders: () => Loaders;
   /** SQL statements this request ran so far. */
   statements: { count: number };
 }

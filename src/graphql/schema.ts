@@ -13,6 +13,7 @@ import { ModelVersionGovernanceResolver } from './resolvers/model-version-govern
 import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-governance.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { renewLoadersAfterEachMutation } from './read-your-writes';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -39,6 +40,9 @@ export function getSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  }).then((schema) => {
+    renewLoadersAfterEachMutation(schema);
+    return schema;
   });
   return built;
 }

@@ -82,13 +82,17 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     },
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => ({
-        requestId: res.locals.requestId,
-        principal: await authenticate(req, services, config),
-        services,
-        loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
-        statements: res.locals.statements,
-      }),
+      context: async ({ req, res }): Promise<Context> => {
+        const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
+        return {
+          requestId: res.locals.requestId,
+          principal: await authenticate(req, services, config),
+          services,
+          loaders: loaders(),
+          createLoaders: loaders,
+          statements: res.locals.statements,
+        };
+      },
     }),
   );
   app.use(httpErrorHandler(logger));
