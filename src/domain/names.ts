@@ -1,4 +1,5 @@
 import { badInput } from './errors';
+import { validateStorableText } from './text';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -7,6 +8,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export function validateModelName(name: string, field = 'name'): string {
   if (name.length < 1 || name.length > 256) throw badInput(`${field} must be 1 to 256 characters, got ${name.length}`, { field, max: 256 });
   if (CONTROL.test(name)) throw badInput(`${field} must not contain control characters`, { field });
+  validateStorableText(name, field);
   if (name.trim() !== name || name.trim() === '') throw badInput(`${field} must not be blank or start or end with white space`, { field });
   return name;
 }
@@ -15,6 +17,6 @@ export function validateModelName(name: string, field = 'name'): string {
 export function validateText(value: string | null | undefined, field: string, max = 5000): string | null {
   if (value === null || value === undefined) return null;
   if (value.length > max) throw badInput(`${field} must be at most ${max} characters, got ${value.length}`, { field, max });
-  if (value.includes('\u0000')) throw badInput(`${field} must not contain NUL`, { field });
+  validateStorableText(value, field);
   return value;
 }

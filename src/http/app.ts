@@ -14,6 +14,7 @@ import { DocumentCache } from '../graphql/document-cache';
 import { limitsPlugin, type DocumentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
+import { storableTextPlugin } from '../graphql/text-input';
 import { authenticate } from './auth';
 import { documentGuard } from './document-guard';
 import { httpErrorHandler } from './errors';
@@ -69,6 +70,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       // No cache hints are served; Apollo's per-field cache-control bookkeeping cost ~8% of a dashboard's CPU.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, limits),
+      storableTextPlugin(),
       observabilityPlugin(logger, metrics),
     ],
   });
