@@ -12,6 +12,11 @@ describe('configuration', () => {
       bootstrapAdminToken: undefined,
       graphiql: true,
       introspection: true,
+      introspectionNeedsToken: false,
+      metricsToken: undefined,
+      maxDocumentBytes: 65_536,
+      maxQueryTokens: 3_000,
+      maxFieldsPerSelection: 100,
       maxQueryDepth: 12,
       maxQueryCost: 10_000,
       dbPoolSize: 10,
@@ -35,6 +40,10 @@ describe('configuration', () => {
       BOOTSTRAP_ADMIN_TOKEN: token,
       GRAPHIQL: 'off',
       INTROSPECTION: '0',
+      METRICS_TOKEN: token,
+      MAX_DOCUMENT_BYTES: '2048',
+      MAX_QUERY_TOKENS: '500',
+      MAX_FIELDS_PER_SELECTION: '50',
       MAX_QUERY_DEPTH: '20',
       MAX_QUERY_COST: '1000',
       DB_POOL_SIZE: '3',
@@ -50,6 +59,11 @@ describe('configuration', () => {
       bootstrapAdminToken: token,
       graphiql: false,
       introspection: false,
+      introspectionNeedsToken: false,
+      metricsToken: token,
+      maxDocumentBytes: 2048,
+      maxQueryTokens: 500,
+      maxFieldsPerSelection: 50,
       maxQueryDepth: 20,
       maxQueryCost: 1000,
       dbPoolSize: 3,
@@ -57,6 +71,11 @@ describe('configuration', () => {
       shutdownTimeoutMs: 500,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads INTROSPECTION=authenticated as introspection for callers with a token', () => {
+    expect(loadConfig({ INTROSPECTION: 'authenticated' })).toMatchObject({ introspection: true, introspectionNeedsToken: true });
+    expect(loadConfig({ INTROSPECTION: 'true' })).toMatchObject({ introspection: true, introspectionNeedsToken: false });
   });
 
   it('accepts a SQLite file URL and both PostgreSQL schemes', () => {
@@ -79,6 +98,10 @@ describe('configuration', () => {
     ['BOOTSTRAP_ADMIN_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`],
     ['GRAPHIQL', 'enabled'],
     ['INTROSPECTION', '2'],
+    ['METRICS_TOKEN', 'short'],
+    ['MAX_DOCUMENT_BYTES', '2000000'],
+    ['MAX_QUERY_TOKENS', '10'],
+    ['MAX_FIELDS_PER_SELECTION', '0'],
     ['MAX_QUERY_DEPTH', '1'],
     ['MAX_QUERY_DEPTH', 'deep'],
     ['MAX_QUERY_COST', '5'],

@@ -11,6 +11,13 @@ export interface Config {
   bootstrapAdminToken: string | undefined;
   graphiql: boolean;
   introspection: boolean;
+  /** INTROSPECTION=authenticated: introspection only for callers with a valid token. */
+  introspectionNeedsToken: boolean;
+  /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined;
+  maxDocumentBytes: number;
+  maxQueryTokens: number;
+  maxFieldsPerSelection: number;
   maxQueryDepth: number;
   maxQueryCost: number;
   dbPoolSize: number;
@@ -69,6 +76,25 @@ function bootstrapToken(env: Env): string | undefined {
   return token;
 }
 
+/** INTROSPECTION: true (anyone), false (no one) or authenticated (callers with a valid token). */
+function introspection(env: Env): Pick<Config, 'introspection' | 'introspectionNeedsToken'> {
+  const raw = read(env, 'INTROSPECTION')?.toLowerCase();
+  if (raw === 'authenticated') return { introspection: true, introspectionNeedsToken: true };
+  try {
+    return { introspection: bool(env, 'INTROSPECTION', true), introspectionNeedsToken: false };
+  } catch {
+    throw new ConfigError(`INTROSPECTION must be true, false or authenticated, got "${raw}"`);
+  }
+}
+
+function secret(env: Env, name: string): string | undefined {
+  const token = read(env, name);
+  if (token !== undefined && (token.length < 32 || /\s/.test(token))) {
+    throw new ConfigError(`${name} must be at least 32 characters without white space`);
+  }
+  return token;
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze({
     databaseUrl: databaseUrl(env),
@@ -78,7 +104,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     allowAnonymousRead: bool(env, 'ALLOW_ANONYMOUS_READ', false),
     bootstrapAdminToken: bootstrapToken(env),
     graphiql: bool(env, 'GRAPHIQL', true),
-    introspection: bool(env, 'INTROSPECTION', true),
+    ...introspection(env),
+    metricsToken: secret(env, 'METRICS_TOKEN'),
+    // 64 KiB: the standard introspection query is 2 KB, the largest test document 12 KB.
+    maxDocumentBytes: int(env, 'MAX_DOCUMENT_BYTES', 65_536, 1_024, 1_048_576),
+    // The standard introspection query has 184 tokens; 3,000 parse and validate in a few ms.
+    maxQueryTokens: int(env, 'MAX_QUERY_TOKENS', 3_000, 100, 100_000),
+    // The widest type (RegisteredModel) has under 20 fields; validation is quadratic in width.
+    maxFieldsPerSelection: int(env, 'MAX_FIELDS_PER_SELECTION', 100, 10, 10_000),
     // Depth 12: the deepest useful path of the contract (models > versions > transitionRequests >
     // decisions > field) is 11; only cycles such as version.model.versions... go deeper.
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 12, 2, 100),

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../src/config';
 import { createDatabase, providerOf, type Database } from '../src/db/client';
-import { migrate } from '../src/db/migrate';
+import { committedMigrations, migrate } from '../src/db/migrate';
 import { recordAudit } from '../src/db/repositories/audit.repository';
 import { migrationList, noFilters, openSchemaEngine, schemaFiles } from '../src/db/schema-engine';
 import { createGateway, type Gateway } from '../src/http/app';
@@ -68,6 +68,16 @@ describe('migrations on a fresh database', () => {
     expect(Number(n)).toBe(committed().length);
   });
 
+  it('agrees with Prisma: its schema engine (what `prisma migrate deploy` runs) finds nothing to apply', async () => {
+    const { engine, provider, close } = await openSchemaEngine(database.url);
+    try {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrationList(provider), filters: noFilters });
+      expect(appliedMigrationNames).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('has no drift: pushing prisma/models.prisma onto the migrated database changes nothing', async () => {
     const { engine, provider, close } = await openSchemaEngine(database.url);
     try {
@@ -82,6 +92,50 @@ describe('migrations on a fresh database', () => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('a migration is one atomic unit', () => {
+  let other: TestDatabase;
+  beforeAll(async () => {
+    other = await freshDatabase();
+  });
+  afterAll(() => other.drop());
+
+  const tablesOf = async (url: string): Promise<string[]> => {
+    const probe = createDatabase({ url, poolSize: 1 });
+    try {
+      const sql =
+        providerOf(url) === 'postgres'
+          ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`
+          : `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`;
+      return (await probe.prisma.$queryRawUnsafe<{ name: string }[]>(sql)).map((r) => r.name);
+    } finally {
+      await probe.close();
+    }
+  };
+
+  it('two processes migrating one fresh database at once apply each migration once', async () => {
+    const [first, second] = await Promise.all([migrate(other.url), migrate(other.url)]);
+    const names = committedMigrations(other.url).map((m) => m.name);
+    expect([...first, ...second].sort()).toEqual(names);
+    expect(await migrate(other.url)).toEqual([]);
+  });
+
+  it('a migration that fails half way leaves nothing behind, neither its tables nor its row, and the next start goes on', async () => {
+    const before = await tablesOf(other.url);
+    const broken = {
+      name: '29991231000000_broken',
+      sql: 'CREATE TABLE "HalfDone" ("id" INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);',
+      checksum: '0'.repeat(64),
+    };
+    await expect(migrate(other.url, [...committedMigrations(other.url), broken])).rejects.toThrow(
+      /29991231000000_broken failed and was rolled back/,
+    );
+    expect(await tablesOf(other.url)).toEqual(before);
+    const fixed = { ...broken, sql: 'CREATE TABLE "HalfDone" ("id" INTEGER NOT NULL PRIMARY KEY);' };
+    expect(await migrate(other.url, [...committedMigrations(other.url), fixed])).toEqual([broken.name]);
+    expect(await tablesOf(other.url)).toEqual([...before, 'HalfDone'].sort());
   });
 });
 

@@ -73,7 +73,7 @@ describe('creating a model version', () => {
   it.each([
     ['empty source', { source: '' }, 'source must be 1 to 1000 characters, got 0'],
     ['long source', { source: 's'.repeat(1001) }, 'source must be 1 to 1000 characters, got 1001'],
-    ['NUL in source', { source: 's3://a\u0000' }, 'source must not contain NUL'],
+    ['NUL in source', { source: 's3://a\u0000' }, '$input.source must not contain NUL'],
     ['.. segment', { source: 's3://b/../etc' }, 'source must not contain a ".." path segment'],
     ['bad tag key', { source: 's', tags: [{ key: '', value: 'v' }] }, 'tags.key must be 1 to 250 characters, got 0'],
     [
@@ -464,10 +464,8 @@ describe('looking up a version', () => {
     expect(await readVersion('nope', 1)()).toBeNull();
     expect((await api.data(RegVersionDocument, { name: 'lk', alias: 'none' })).modelVersion).toBeNull();
     expect((await api.data(RegVersionDocument, { name: 'lk', alias: 'latest' })).modelVersion).toBeNull();
-    expect((await api.data(RegVersionDocument, { name: 'l\u0000k', alias: 'x' })).modelVersion).toBeNull();
-    expect((await api.data(RegModelLookupsDocument, { name: 'lk', number: 1, alias: 'a\u0000' })).registeredModel).toEqual({
-      version: { version: 1 },
-      versionByAlias: null,
-    });
+    // A name or alias no database could store is the caller's mistake, refused before any lookup.
+    expect(codes(await api.gql(RegVersionDocument, { name: 'l\u0000k', alias: 'x' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await api.gql(RegModelLookupsDocument, { name: 'lk', number: 1, alias: 'a\u0000' }))).toEqual(['BAD_USER_INPUT']);
   });
 });

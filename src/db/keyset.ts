@@ -1,4 +1,5 @@
 import { badInput } from '../domain/errors';
+import { textProblem } from '../domain/text';
 import type { Direction, Page, PageRequest, SortKey } from '../domain/paging';
 
 /**
@@ -24,30 +25,45 @@ export function encodeCursor(kind: string, keys: SortKey[], row: Row): string {
   return Buffer.from(JSON.stringify({ s: signature(kind, keys), v: values })).toString('base64url');
 }
 
-function decodeCursor(kind: string, keys: SortKey[], cursor: string, dateFields: ReadonlySet<string>): unknown[] {
+/** Ids and versions are PostgreSQL `integer`s. */
+const MAX_INT = 2_147_483_647;
+/** Dates are written by toISOString; years 0000-9999 fit both databases (PostgreSQL refused year -271821). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_STRING = 5_000;
+
+function invalidCursor(): Error {
+  return badInput('after is not a valid cursor', { field: 'after' });
+}
+
+/** One cursor value checked against its field's type and range: the database never sees one that does not fit. */
+function decodeValue(field: string, v: unknown, q: KeysetQuery): unknown {
+  if (q.dateFields?.has(field)) {
+    if (typeof v !== 'string' || !ISO_DATE.test(v)) throw invalidCursor();
+    const date = new Date(v);
+    if (Number.isNaN(date.getTime()) || date.toISOString() !== v) throw invalidCursor();
+    return date;
+  }
+  if (field === 'id' || q.intFields?.has(field)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_INT) throw invalidCursor();
+    return v;
+  }
+  if (typeof v !== 'string' || v.length > MAX_STRING || textProblem(v) !== null) throw invalidCursor();
+  return v;
+}
+
+function decodeCursor(q: KeysetQuery, cursor: string): unknown[] {
   let parsed: { s?: unknown; v?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw badInput('after is not a valid cursor', { field: 'after' });
+    throw invalidCursor();
   }
   const values = parsed?.v;
-  if (parsed?.s !== signature(kind, keys) || !Array.isArray(values) || values.length !== keys.length + 1) {
+  if (parsed?.s !== signature(q.kind, q.keys) || !Array.isArray(values) || values.length !== q.keys.length + 1) {
     throw badInput('after is a cursor of another list or order', { field: 'after' });
   }
-  const fields = [...keys.map((k) => k.field), 'id'];
-  return values.map((v, i) => {
-    const field = fields[i];
-    if (dateFields.has(field)) {
-      const date = typeof v === 'string' ? new Date(v) : new Date(NaN);
-      if (Number.isNaN(date.getTime())) throw badInput('after is not a valid cursor', { field: 'after' });
-      return date;
-    }
-    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) {
-      throw badInput('after is not a valid cursor', { field: 'after' });
-    }
-    return v;
-  });
+  const fields = [...q.keys.map((k) => k.field), 'id'];
+  return values.map((v, i) => decodeValue(fields[i], v, q));
 }
 
 /** Sort keys with the id tie-breaker, in Prisma's orderBy shape. */
@@ -75,11 +91,13 @@ export interface KeysetQuery {
   keys: SortKey[];
   /** Fields holding dates, decoded from cursors as Date. */
   dateFields?: ReadonlySet<string>;
+  /** Fields holding integers besides `id` (always one); every other field holds text. */
+  intFields?: ReadonlySet<string>;
 }
 
 /** The Prisma `where`, `orderBy` and `take` of one page (one row more, to see if another follows). */
 export function pageArgs(q: KeysetQuery, page: PageRequest, where: Record<string, unknown>) {
-  const after = page.after != null ? decodeCursor(q.kind, q.keys, page.after, q.dateFields ?? new Set()) : null;
+  const after = page.after != null ? decodeCursor(q, page.after) : null;
   return {
     where: after ? { AND: [where, afterWhere(q.keys, after)] } : where,
     orderBy: orderBy(q.keys),
@@ -98,5 +116,5 @@ export function toPage<T extends Row>(q: KeysetQuery, page: PageRequest, fetched
 
 /** Validates a cursor without fetching: used where paging happens in memory. */
 export function cursorValues(q: KeysetQuery, after: string): unknown[] {
-  return decodeCursor(q.kind, q.keys, after, q.dateFields ?? new Set());
+  return decodeCursor(q, after);
 }

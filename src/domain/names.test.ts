@@ -27,6 +27,7 @@ describe('registered model names', () => {
     ['nul\u0000', 'BAD_USER_INPUT: name must not contain control characters'],
     ['del\u007f', 'BAD_USER_INPUT: name must not contain control characters'],
     ['line\nbreak', 'BAD_USER_INPUT: name must not contain control characters'],
+    ['lone\uD800', 'BAD_USER_INPUT: name must not contain a lone UTF-16 surrogate (it is not valid Unicode)'],
   ])('%j -> %s', (name, expected) => {
     expect(outcome(() => validateModelName(name))).toBe(expected);
   });

@@ -1,4 +1,5 @@
 import { badInput } from './errors';
+import { validateStorableText } from './text';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -15,6 +16,7 @@ export function validateModelName(name: string, field = 'name'): string {
   const length = charLength(name);
   if (length < 1 || length > 256) throw badInput(`${field} must be 1 to 256 characters, got ${length}`, { field, max: 256 });
   if (CONTROL.test(name)) throw badInput(`${field} must not contain control characters`, { field });
+  validateStorableText(name, field);
   if (name.trim() !== name || name.trim() === '') throw badInput(`${field} must not be blank or start or end with white space`, { field });
   return name;
 }
@@ -24,6 +26,6 @@ export function validateText(value: string | null | undefined, field: string, ma
   if (value === null || value === undefined) return null;
   const length = charLength(value);
   if (length > max) throw badInput(`${field} must be at most ${max} characters, got ${length}`, { field, max });
-  if (value.includes('\u0000')) throw badInput(`${field} must not contain NUL`, { field });
+  validateStorableText(value, field);
   return value;
 }

@@ -1,4 +1,5 @@
 import { badInput } from './errors';
+import { textProblem, validateStorableText } from './text';
 import type { Direction, SortKey } from './paging';
 
 export interface OrderInput<F extends string> {
@@ -30,7 +31,7 @@ export const DEFAULT_VERSION_ORDER: SortKey[] = [{ field: 'version', direction: 
 /** Search strings: any text without NUL (which PostgreSQL cannot compare), at most 5000 characters. */
 export function validateSearchText(value: string | null | undefined, field: string): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value.includes('\u0000')) throw badInput(`${field} must not contain NUL`, { field });
+  validateStorableText(value, field);
   if (value.length > 5000) throw badInput(`${field} must be at most 5000 characters, got ${value.length}`, { field, max: 5000 });
   return value;
 }
@@ -49,7 +50,7 @@ export function validateTagFilters(tags: readonly TagFilterInput[] | null | unde
 
 /** Whether a name could be stored at all: a lookup of one that could not finds nothing. */
 export function isLookupable(value: string): boolean {
-  return !value.includes('\u0000');
+  return textProblem(value) === null;
 }
 
 export interface ModelFilterInput {

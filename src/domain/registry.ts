@@ -1,5 +1,6 @@
 import { badInput } from './errors';
 import { charLength } from './names';
+import { validateStorableText } from './text';
 
 export const MAX_KEY_LENGTH = 250;
 export const MAX_TAG_VALUE_LENGTH = 5000;
@@ -25,7 +26,7 @@ export function validateTagValue(value: string, field: string): string {
   const length = charLength(value);
   if (length > MAX_TAG_VALUE_LENGTH)
     throw badInput(`${field} must be at most ${MAX_TAG_VALUE_LENGTH} characters, got ${length}`, { field, max: MAX_TAG_VALUE_LENGTH });
-  if (value.includes('\u0000')) throw badInput(`${field} must not contain NUL`, { field });
+  validateStorableText(value, field);
   return value;
 }
 
@@ -107,7 +108,7 @@ export function validateSource(source: string, field = 'source'): string {
   if (length < 1 || length > MAX_SOURCE_LENGTH)
     throw badInput(`${field} must be 1 to ${MAX_SOURCE_LENGTH} characters, got ${length}`, { field, max: MAX_SOURCE_LENGTH });
   if (source.trim() === '') throw badInput(`${field} must not be blank`, { field });
-  if (source.includes('\u0000')) throw badInput(`${field} must not contain NUL`, { field });
+  validateStorableText(source, field);
   const hasDotDot = decodedForms(source).some((form) => form.split(/[/\\?#]/).some((segment) => segment === '..'));
   if (hasDotDot) throw badInput(`${field} must not contain a ".." path segment`, { field });
   return source;

@@ -1,58 +1,118 @@
 import {
   GraphQLError,
   Kind,
+  Lexer,
+  Source,
+  parse,
+  TokenKind,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
 } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { DEFAULT_PAGE_SIZE } from '../domain/paging';
+import { queryCost, queryDepth } from './cost';
+import { overlapComparisons } from './overlap';
 
-/**
- * Depth of the deepest field path, through fragments (introspection fields included). An
- * introspection `ofType` does not count: its chain unwraps one type reference (at most a few
- * levels, no fan-out), and the standard introspection query that GraphiQL and codegen send nests
- * it 7 deep, which would otherwise make that query 15 deep.
- */
-export function queryDepth(
-  selectionSet: SelectionSetNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  seen = new Set<string>(),
-): number {
-  let max = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      const own = selection.name.value === 'ofType' ? 0 : 1;
-      max = Math.max(max, own + (selection.selectionSet ? queryDepth(selection.selectionSet, fragments, seen) : 0));
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      max = Math.max(max, queryDepth(selection.selectionSet, fragments, seen));
-    } else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
-      const inner = new Set(seen).add(selection.name.value);
-      max = Math.max(max, queryDepth(fragments[selection.name.value].selectionSet, fragments, inner));
-    }
-  }
-  return max;
+export { queryDepth } from './cost';
+
+/** The bounds every document is held to, checked in order from the cheapest. */
+export interface DocumentLimits {
+  /** Bytes of the query text (UTF-8). */
+  maxBytes: number;
+  /** Lexical tokens of the query text (names, punctuation, strings; comments do not count). */
+  maxTokens: number;
+  /** Selections (fields, aliases, fragment spreads) in one selection set. */
+  maxFieldsPerSelection: number;
+  maxDepth: number;
+  maxCost: number;
 }
 
 /**
- * A list field that takes `first` costs its children once per item it may return: a page of
- * 100 models asking for 5 versions each costs about 100 × 5 × (fields per version).
+ * Field comparisons validation may make (see overlap.ts). 2,000 take graphql-js about 20-50 ms
+ * on a busy 2-core machine; no document the gateway's own clients send needs any (fields of one
+ * response name are rare), and repeating a field a few times stays far below it.
  */
-const pagedEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  if (!field.args.some((a) => a.name === 'first')) return undefined;
-  const first = typeof args.first === 'number' ? Math.max(args.first, 0) : DEFAULT_PAGE_SIZE;
-  return 1 + first * Math.max(childComplexity, 1);
-};
+export const MAX_FIELD_COMPARISONS = 2_000;
 
 function limitError(message: string, limit: string, max: number, actual: number): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', limit, max, actual, http: { status: 400 } } });
 }
 
-/** Refuses a query over the depth or cost limit before anything executes. */
-export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: number): ApolloServerPlugin {
+/** Tokens of a query, counted up to one over the limit; a lexing error is left to the parser. */
+export function countTokens(query: string, stopAfter: number): number {
+  const lexer = new Lexer(new Source(query));
+  let count = 0;
+  try {
+    while (count <= stopAfter && lexer.advance().kind !== TokenKind.EOF) count += 1;
+  } catch {
+    /* a syntax error: parsing reports it */
+  }
+  return count;
+}
+
+/** The largest number of selections in any one selection set of a document. */
+export function widestSelection(document: DocumentNode): number {
+  let widest = 0;
+  visit(document, {
+    SelectionSet(node) {
+      widest = Math.max(widest, node.selections.length);
+    },
+  });
+  return widest;
+}
+
+/**
+ * Why a query text is refused before Apollo parses and validates it, or null: its size and
+ * token count before it is parsed (both bound the parser's work, which is linear), then the
+ * width of its selection sets and the field comparisons it would cost graphql-js's validation
+ * (quadratic in repeated fields). A text that does not parse is left to Apollo to report.
+ * Apollo's plugins cannot refuse a request before validation (a throw there is a 500), so
+ * the HTTP layer calls this first.
+ */
+export function documentRefusal(query: string, limits: DocumentLimits): GraphQLError | null {
+  const bytes = Buffer.byteLength(query, 'utf8');
+  if (bytes > limits.maxBytes) {
+    return limitError(
+      `The query is ${bytes} bytes, over the limit of ${limits.maxBytes} bytes`,
+      'MAX_DOCUMENT_BYTES',
+      limits.maxBytes,
+      bytes,
+    );
+  }
+  const tokens = countTokens(query, limits.maxTokens);
+  if (tokens > limits.maxTokens) {
+    return limitError(`The query has more than ${limits.maxTokens} tokens, the maximum`, 'MAX_QUERY_TOKENS', limits.maxTokens, tokens);
+  }
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: limits.maxTokens });
+  } catch {
+    return null;
+  }
+  const widest = widestSelection(document);
+  if (widest > limits.maxFieldsPerSelection) {
+    return limitError(
+      `A selection set has ${widest} fields, over the limit of ${limits.maxFieldsPerSelection}`,
+      'MAX_FIELDS_PER_SELECTION',
+      limits.maxFieldsPerSelection,
+      widest,
+    );
+  }
+  const comparisons = overlapComparisons(document);
+  if (comparisons > MAX_FIELD_COMPARISONS) {
+    return limitError(
+      `The query repeats fields of one name too often: validating it would take ${comparisons} field comparisons, over the limit of ${MAX_FIELD_COMPARISONS}`,
+      'MAX_FIELD_COMPARISONS',
+      MAX_FIELD_COMPARISONS,
+      comparisons,
+    );
+  }
+  return null;
+}
+
+/** Refuses an operation over the depth or cost limit before anything executes (each fragment walked once). */
+export function limitsPlugin(schema: GraphQLSchema, limits: Pick<DocumentLimits, 'maxDepth' | 'maxCost'>): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -60,12 +120,22 @@ export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: n
           if (!operation) return;
           const fragments = fragmentsOf(document);
           const depth = queryDepth(operation.selectionSet, fragments);
-          if (depth > maxDepth) {
-            throw limitError(`Query depth ${depth} exceeds the maximum query depth of ${maxDepth}`, 'MAX_QUERY_DEPTH', maxDepth, depth);
+          if (depth > limits.maxDepth) {
+            throw limitError(
+              `Query depth ${depth} exceeds the maximum query depth of ${limits.maxDepth}`,
+              'MAX_QUERY_DEPTH',
+              limits.maxDepth,
+              depth,
+            );
           }
-          const cost = costOf(schema, documentOf(document, operation), request.variables ?? {});
-          if (cost > maxCost) {
-            throw limitError(`Query cost ${cost} exceeds the maximum query cost of ${maxCost}`, 'MAX_QUERY_COST', maxCost, cost);
+          const cost = costOf(() => queryCost(schema, operation, fragments, request.variables ?? {}));
+          if (cost > limits.maxCost) {
+            throw limitError(
+              `Query cost ${cost} exceeds the maximum query cost of ${limits.maxCost}`,
+              'MAX_QUERY_COST',
+              limits.maxCost,
+              cost,
+            );
           }
         },
       };
@@ -77,9 +147,9 @@ export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: n
  * The cost needs the variables, so it coerces them before graphql-js would: a variable of the
  * wrong type (or a Float that is not finite) is the caller's error, BAD_USER_INPUT, not a 500.
  */
-function costOf(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown>): number {
+function costOf(compute: () => number): number {
   try {
-    return getComplexity({ schema, query, variables, estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })] });
+    return compute();
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
@@ -90,9 +160,4 @@ function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionN
   const out: Record<string, FragmentDefinitionNode> = {};
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) out[d.name.value] = d;
   return out;
-}
-
-/** The operation being run with its fragments: other operations in the document cost nothing. */
-function documentOf(document: DocumentNode, operation: OperationDefinitionNode): DocumentNode {
-  return { ...document, definitions: document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION || d === operation) };
 }

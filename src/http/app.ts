@@ -10,16 +10,22 @@ import type { Database } from '../db/client';
 import { createServices } from '../services';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
-import { limitsPlugin } from '../graphql/limits';
+import { DocumentCache } from '../graphql/document-cache';
+import { limitsPlugin, type DocumentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
+import { storableTextPlugin } from '../graphql/text-input';
 import { authenticate } from './auth';
+import { documentGuard } from './document-guard';
 import { httpErrorHandler } from './errors';
 import { graphiqlPage } from './graphiql';
 import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
+
+/** Parsed documents kept for reuse, by their real size in memory. */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 export interface Gateway {
   app: express.Express;
@@ -40,6 +46,13 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const services = createServices(db);
   const metrics = new Metrics(db.statements);
 
+  const limits: DocumentLimits = {
+    maxBytes: config.maxDocumentBytes,
+    maxTokens: config.maxQueryTokens,
+    maxFieldsPerSelection: config.maxFieldsPerSelection,
+    maxDepth: config.maxQueryDepth,
+    maxCost: config.maxQueryCost,
+  };
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
@@ -48,12 +61,16 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError,
+    // Parsing stops at the token limit even if a plugin's own check were bypassed.
+    parseOptions: { maxTokens: config.maxQueryTokens },
+    documentStore: new DocumentCache(DOCUMENT_CACHE_BYTES),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are served; Apollo's per-field cache-control bookkeeping cost ~8% of a dashboard's CPU.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
+      limitsPlugin(schema, limits),
+      storableTextPlugin(),
       observabilityPlugin(logger, metrics),
     ],
   });
@@ -77,10 +94,13 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       const statements = { count: 0 };
       res.locals.statements = statements;
       res.locals.requestId = requestIdOf(req);
+      // Set here so that answers Apollo makes before its plugins run (refusals, context failures) carry it too.
+      res.setHeader('x-request-id', res.locals.requestId);
       // Everything this request runs, down to the SQL, counts against its own statement count.
       db.statements.run(statements, next);
     },
     express.json({ limit: '1mb' }),
+    documentGuard(limits),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });

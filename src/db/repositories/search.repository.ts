@@ -54,12 +54,20 @@ export function versionWhere(f: VersionSearch): Record<string, unknown> {
 const DATE_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'updatedAt']);
 
 export const modelKeyset = (keys: SortKey[]): KeysetQuery => ({ kind: 'RegisteredModel', keys, dateFields: DATE_FIELDS });
-export const versionKeyset = (keys: SortKey[]): KeysetQuery => ({ kind: 'ModelVersion', keys, dateFields: DATE_FIELDS });
+const INT_FIELDS: ReadonlySet<string> = new Set(['version']);
+
+export const versionKeyset = (keys: SortKey[]): KeysetQuery => ({
+  kind: 'ModelVersion',
+  keys,
+  dateFields: DATE_FIELDS,
+  intFields: INT_FIELDS,
+});
 /** A model's own version list: its cursors are refused by any other list. */
 export const modelVersionsKeyset = (modelId: number, keys: SortKey[]): KeysetQuery => ({
   kind: `ModelVersion@model:${modelId}`,
   keys,
   dateFields: DATE_FIELDS,
+  intFields: INT_FIELDS,
 });
 
 export async function pageModels(db: Tx, where: Record<string, unknown>, keys: SortKey[], page: PageRequest): Promise<Page<ModelRow>> {

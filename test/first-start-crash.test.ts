@@ -1,0 +1,163 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createDatabase, providerOf } from '../src/db/client';
+import { migrate } from '../src/db/migrate';
+import { newToken } from '../src/db/repositories/api-key.repository';
+import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+
+// Stories about a first start cut short by kill -9: wherever it is cut, the next start comes
+// up ready on the whole schema. The real entry point, built into a folder of its own (other
+// tests rebuild dist/ while this one runs).
+const root = join(__dirname, '..');
+const build = join(root, 'dist', '.crash-test', testProvider());
+const mainJs = join(build, 'src', 'main.js');
+const KILLS = 10;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Gateway {
+  child: ChildProcess;
+  port: number;
+  output(): string;
+}
+
+async function start(url: string, token: string): Promise<Gateway> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [mainJs], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: url,
+      BOOTSTRAP_ADMIN_TOKEN: token,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  return { child, port, output: () => out };
+}
+
+async function ready(gateway: Gateway, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (gateway.child.exitCode !== null) throw new Error(`exited (${gateway.child.exitCode}): ${gateway.output()}`);
+    const status = await fetch(`http://127.0.0.1:${gateway.port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${gateway.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stop(gateway: Gateway, signal: NodeJS.Signals): Promise<void> {
+  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => gateway.child.once('exit', () => resolve()));
+  gateway.child.kill(signal);
+  return exited;
+}
+
+/** Tables, indexes and triggers by name: what "the whole schema" means here. */
+async function schemaOf(url: string): Promise<string[]> {
+  const db = createDatabase({ url, poolSize: 1 });
+  try {
+    const sql =
+      providerOf(url) === 'postgres'
+        ? `SELECT 'table ' || table_name AS name FROM information_schema.tables WHERE table_schema = 'public'
+           UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = 'public'
+           UNION ALL SELECT DISTINCT 'trigger ' || trigger_name FROM information_schema.triggers WHERE trigger_schema = 'public'`
+        : `SELECT type || ' ' || name AS name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`;
+    return (await db.prisma.$queryRawUnsafe<{ name: string }[]>(sql)).map((r) => r.name).sort();
+  } finally {
+    await db.close();
+  }
+}
+
+let expected: string[];
+let firstStartMs: number;
+const databases: TestDatabase[] = [];
+
+beforeAll(async () => {
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      build,
+      '--incremental',
+      '--tsBuildInfoFile',
+      join(build, 'tsbuildinfo.json'),
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (!existsSync(mainJs)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  const reference = await freshDatabase();
+  databases.push(reference);
+  await migrate(reference.url);
+  expected = await schemaOf(reference.url);
+  // How long an undisturbed first start takes on this machine: the kills fall inside it.
+  const timing = await freshDatabase();
+  databases.push(timing);
+  const started = Date.now();
+  const gateway = await start(timing.url, newToken());
+  await ready(gateway);
+  firstStartMs = Date.now() - started;
+  await stop(gateway, 'SIGTERM');
+}, 240_000);
+
+afterAll(async () => {
+  for (const d of databases) await d.drop();
+});
+
+it(`comes up ready on the whole schema after ${KILLS} first starts killed at random points`, async () => {
+  const report: string[] = [];
+  for (let i = 0; i < KILLS; i++) {
+    const database = await freshDatabase();
+    databases.push(database);
+    const token = newToken();
+    // Spread over the middle of the first start, where the migration runs (measured: from about
+    // 0.3 to 0.55 of it), with jitter; the ends are loading code and listening.
+    const killAt = Math.round((0.2 + (0.6 * (i + Math.random())) / KILLS) * firstStartMs);
+    const first = await start(database.url, token);
+    await new Promise((r) => setTimeout(r, killAt));
+    await stop(first, 'SIGKILL');
+    const cut = await schemaOf(database.url).then(
+      (s) => `${s.length}/${expected.length} objects`,
+      () => 'no database file',
+    );
+    report.push(`kill at ${killAt} ms: ${cut}`);
+
+    const second = await start(database.url, token);
+    try {
+      await ready(second);
+      const response = await fetch(`http://127.0.0.1:${second.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { roles } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { viewer: { roles: ['ADMIN'] } } });
+    } finally {
+      await stop(second, 'SIGTERM');
+    }
+    expect(await schemaOf(database.url)).toEqual(expected);
+  }
+  console.log(`first start takes ${firstStartMs} ms; ${report.join('; ')}`);
+}, 600_000);
