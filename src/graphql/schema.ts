@@ -13,6 +13,9 @@ import { ModelVersionGovernanceResolver } from './resolvers/model-version-govern
 import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-governance.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { EnvironmentResolver } from './resolvers/environment.resolver';
+import { DeploymentResolver } from './resolvers/deployment.resolver';
+import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } from './resolvers/model-deployments.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -27,6 +30,10 @@ export const resolvers: NonEmptyArray<Function> = [
   RegisteredModelGovernanceResolver,
   AuditResolver,
   ApiKeyResolver,
+  EnvironmentResolver,
+  DeploymentResolver,
+  RegisteredModelDeploymentsResolver,
+  ModelVersionDeploymentsResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

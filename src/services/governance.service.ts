@@ -49,6 +49,7 @@ import {
 // a pure encoding function, not GraphQL machinery.
 import { toGlobalId } from '../domain/ids';
 import { requireModel } from './lookup';
+import { outOfPolicyEvents } from './deployment-guards';
 import { isUniqueViolation } from './errors';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
@@ -430,6 +431,10 @@ export class GovernanceService {
     }
     // A stage change of a version updates its model too, as in MLflow.
     await tx.registeredModel.update({ where: { id: version.modelId }, data: { updatedAt: at } });
+    const moves = [version, ...others].map(
+      (v) => ({ versionId: v.id, version: v.version, fromStage: v.stage, toStage: v === version ? command.toStage : 'ARCHIVED' }) as const,
+    );
+    audit.push(...(await outOfPolicyEvents(tx, { actor, modelName, moves })));
     return audit;
   }
 }

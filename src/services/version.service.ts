@@ -18,6 +18,7 @@ import { validateText } from '../domain/names';
 import { validateKey, validateMetrics, validateSource, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
 import { inTransaction, requireModel, requireVersion } from './lookup';
+import { guardVersionDelete } from './deployment-guards';
 
 export interface CreateVersionInput {
   name: string;
@@ -97,6 +98,12 @@ export class VersionService {
   async delete(actor: Principal, input: VersionRef): Promise<number> {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
+      const deployments = await guardVersionDelete(tx, {
+        actor: actor.name,
+        modelName: model.name,
+        versionId: version.id,
+        version: version.version,
+      });
       if (!(await softDeleteUnlessInProduction(tx, version.id))) {
         throw conflict(`Version ${version.version} of "${model.name}" is in PRODUCTION: archive it before deleting it`);
       }
@@ -107,7 +114,7 @@ export class VersionService {
       const events: AuditEntry[] = [{ ...base, action: 'VERSION_DELETED', details: { aliases, cancelledRequests: cancelled } }];
       for (const requestId of cancelled)
         events.push({ ...base, action: 'TRANSITION_CANCELLED', details: { requestId, reason: 'version deleted' } });
-      await recordAudit(tx, ...events);
+      await recordAudit(tx, ...events, ...deployments);
       return version.version;
     });
   }
