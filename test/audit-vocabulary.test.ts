@@ -24,9 +24,14 @@ type Kind =
   | 'keyValues'
   | 'numbers'
   | 'gates'
+  | 'environmentId'
+  | 'deploymentId'
+  | 'deploymentId?'
+  | 'object'
   | `one of ${string}`;
 
 const STAGE = 'one of NONE STAGING PRODUCTION ARCHIVED';
+const STATUS = 'one of PENDING IN_PROGRESS SUCCEEDED FAILED CANCELLED';
 const SHAPES: { [A in AuditAction]: Record<keyof AuditDetails[A], Kind> } = {
   MODEL_CREATED: { description: 'string?', tags: 'keyValues' },
   MODEL_UPDATED: { description: 'string?' },
@@ -83,9 +88,53 @@ const SHAPES: { [A in AuditAction]: Record<keyof AuditDetails[A], Kind> } = {
   },
   API_KEY_CREATED: { name: 'string', roles: 'strings' },
   API_KEY_REVOKED: { name: 'string', roles: 'strings' },
+  ENVIRONMENT_CREATED: { environmentId: 'environmentId', name: 'string', description: 'string?', requiredStage: STAGE },
+  ENVIRONMENT_UPDATED: {
+    environmentId: 'environmentId',
+    name: 'string',
+    description: 'string?',
+    requiredStage: STAGE,
+    previousRequiredStage: STAGE,
+  },
+  ENVIRONMENT_DELETED: { environmentId: 'environmentId', name: 'string', removedDeployments: 'number' },
+  DEPLOYMENT_STARTED: { deploymentId: 'deploymentId', environment: 'string', stage: STAGE, config: 'object' },
+  DEPLOYMENT_STATUS_REPORTED: {
+    deploymentId: 'deploymentId',
+    environment: 'string',
+    fromStatus: STATUS,
+    status: STATUS,
+    message: 'string?',
+    endpointUrl: 'string?',
+    replacedDeploymentId: 'deploymentId?',
+  },
+  DEPLOYMENT_CANCELLED: {
+    deploymentId: 'deploymentId',
+    environment: 'string',
+    fromStatus: STATUS,
+    reason: 'one of CANCELLED VERSION_DELETED',
+    comment: 'string?',
+  },
+  DEPLOYMENT_ROLLED_BACK: {
+    deploymentId: 'deploymentId',
+    environment: 'string',
+    rollbackOf: 'deploymentId',
+    fromVersion: 'number?',
+    toVersion: 'number',
+    comment: 'string?',
+  },
+  DEPLOYMENT_OUT_OF_POLICY: {
+    deploymentId: 'deploymentId',
+    environment: 'string',
+    reason: 'one of STAGE_CHANGED REQUIRED_STAGE_RAISED',
+    requiredStage: STAGE,
+    previousRequiredStage: STAGE,
+    fromStage: STAGE,
+    toStage: STAGE,
+  },
 };
 
 const isRequestId = (v: unknown) => typeof v === 'string' && fromGlobalId(v)?.type === 'TransitionRequest';
+const isGlobalId = (type: string) => (v: unknown) => typeof v === 'string' && fromGlobalId(v)?.type === type;
 const isKeyValue = (v: unknown) => typeof v === 'object' && v !== null && Object.keys(v).sort().join() === 'key,value';
 
 function fits(kind: Kind, value: unknown): boolean {
@@ -102,6 +151,12 @@ function fits(kind: Kind, value: unknown): boolean {
       return typeof value === kind;
     case 'requestId':
       return isRequestId(value);
+    case 'environmentId':
+      return isGlobalId('Environment')(value);
+    case 'deploymentId':
+      return isGlobalId('Deployment')(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'requestIds':
       return Array.isArray(value) && value.every(isRequestId);
     case 'strings':
@@ -124,6 +179,38 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 
 const run = (document: string, token?: string) => api.data(document, undefined, token ? { token } : {});
+
+const started = async (version: number, environment: string) =>
+  (
+    (await run(
+      `mutation { startDeployment(input: { name: "voc", version: ${version}, environment: "${environment}", config: "{\\"replicas\\":2}" }) { deployment { id } } }`,
+    )) as {
+      startDeployment: { deployment: { id: string } };
+    }
+  ).startDeployment.deployment.id;
+const report = (id: string, status: string) =>
+  run(`mutation { reportDeploymentStatus(input: { id: "${id}", status: ${status}, message: "m" }) { deployment { status } } }`);
+const environment = (name: string, requiredStage: string) =>
+  run(`mutation { createEnvironment(input: { name: "${name}", requiredStage: ${requiredStage} }) { environment { name } } }`);
+
+/** Every deployment action; versions then: 1 and 3 ARCHIVED, 2 PRODUCTION, 4 NONE (deleted next). */
+async function deployments() {
+  await environment('voc-env', 'NONE');
+  await environment('voc-dev', 'NONE');
+  await environment('voc-prod', 'PRODUCTION');
+  const first = await started(4, 'voc-env');
+  await report(first, 'IN_PROGRESS');
+  await report(first, 'SUCCEEDED');
+  await report(await started(2, 'voc-env'), 'SUCCEEDED');
+  const rollback = (await run('mutation { rollbackDeployment(input: { name: "voc", environment: "voc-env" }) { deployment { id } } }')) as {
+    rollbackDeployment: { deployment: { id: string } };
+  };
+  await report(rollback.rollbackDeployment.deployment.id, 'SUCCEEDED'); // version 4 current again
+  await run('mutation { updateEnvironment(input: { name: "voc-env", requiredStage: STAGING }) { environment { name } } }');
+  await run(`mutation { cancelDeployment(input: { id: "${await started(2, 'voc-env')}" }) { deployment { status } } }`);
+  await started(4, 'voc-dev'); // cancelled by the version's deletion
+  await report(await started(2, 'voc-prod'), 'SUCCEEDED');
+}
 
 it('records every action of the vocabulary with exactly its details, ids public', async () => {
   const t = await team(api, 'voc-');
@@ -154,9 +241,12 @@ it('records every action of the vocabulary with exactly its details, ids public'
   const cancelled = await request(api, t.bot, 'voc', 4, 'STAGING');
   await run(`mutation { cancelTransitionRequest(input: { id: "${cancelled}" }) { transitionRequest { status } } }`, t.bot);
   await request(api, t.bot, 'voc', 4, 'STAGING'); // cancelled by the version's deletion
+  await deployments();
   await run('mutation { deleteModelVersion(input: { name: "voc", version: 4 }) { deletedVersion } }');
   await run('mutation { renameRegisteredModel(input: { name: "voc", newName: "voc-2" }) { registeredModel { name } } }');
   await run('mutation { transitionModelVersionStage(input: { name: "voc-2", version: 2, toStage: ARCHIVED }) { modelVersion { stage } } }');
+  // Archiving version 2 puts its deployment to voc-prod out of policy; the environment must go before the model can.
+  await run('mutation { deleteEnvironment(input: { name: "voc-prod" }) { deletedName } }');
   await run('mutation { deleteRegisteredModel(input: { name: "voc-2" }) { deletedName } }');
 
   const events = (await api.data(GovAuditEventsDocument, { first: 100 })).auditEvents.edges.map((e) => ({
@@ -176,4 +266,6 @@ it('records every action of the vocabulary with exactly its details, ids public'
   const reasons = (action: AuditAction) => new Set(events.filter((e) => e.action === action).map((e) => e.details.reason));
   expect(reasons('TRANSITION_CANCELLED')).toEqual(new Set(['CANCELLED', 'SUPERSEDED', 'VERSION_DELETED']));
   expect(reasons('STAGE_CHANGED')).toEqual(new Set(['DIRECT', 'REQUEST_APPROVED', 'ARCHIVED_BY_PROMOTION']));
+  expect(reasons('DEPLOYMENT_CANCELLED')).toEqual(new Set(['CANCELLED', 'VERSION_DELETED']));
+  expect(reasons('DEPLOYMENT_OUT_OF_POLICY')).toEqual(new Set(['STAGE_CHANGED', 'REQUIRED_STAGE_RAISED']));
 });

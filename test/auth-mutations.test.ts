@@ -88,6 +88,13 @@ const NEEDS: Record<string, Role> = {
   setGovernancePolicy: Role.ADMIN,
   createApiKey: Role.ADMIN,
   revokeApiKey: Role.ADMIN,
+  startDeployment: Role.CONTRIBUTOR,
+  reportDeploymentStatus: Role.CONTRIBUTOR,
+  cancelDeployment: Role.CONTRIBUTOR,
+  rollbackDeployment: Role.APPROVER,
+  createEnvironment: Role.ADMIN,
+  updateEnvironment: Role.ADMIN,
+  deleteEnvironment: Role.ADMIN,
 };
 const BELOW: Record<Role, Role[]> = {
   VIEWER: [],

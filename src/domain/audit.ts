@@ -1,3 +1,4 @@
+import type { DeploymentStatus } from './deployments';
 import type { MetricGate } from './policy';
 import type { KeyValue } from './registry';
 import type { Role } from './roles';
@@ -72,6 +73,57 @@ export interface AuditDetails {
   };
   API_KEY_CREATED: { name: string; roles: Role[] };
   API_KEY_REVOKED: { name: string; roles: Role[] };
+  ENVIRONMENT_CREATED: { environmentId: string; name: string; description: string | null; requiredStage: Stage };
+  /** The environment after the update, and the stage it required before. */
+  ENVIRONMENT_UPDATED: {
+    environmentId: string;
+    name: string;
+    description: string | null;
+    requiredStage: Stage;
+    previousRequiredStage: Stage;
+  };
+  ENVIRONMENT_DELETED: { environmentId: string; name: string; removedDeployments: number };
+  DEPLOYMENT_STARTED: { deploymentId: string; environment: string; stage: Stage; config: Record<string, unknown> };
+  /** `replacedDeploymentId`: on SUCCEEDED, the deployment that stopped being current (else null). */
+  DEPLOYMENT_STATUS_REPORTED: {
+    deploymentId: string;
+    environment: string;
+    fromStatus: DeploymentStatus;
+    status: DeploymentStatus;
+    message: string | null;
+    endpointUrl: string | null;
+    replacedDeploymentId: string | null;
+  };
+  /** CANCELLED by its starter or an ADMIN; VERSION_DELETED when its version was deleted. */
+  DEPLOYMENT_CANCELLED: {
+    deploymentId: string;
+    environment: string;
+    fromStatus: DeploymentStatus;
+    reason: 'CANCELLED' | 'VERSION_DELETED';
+    comment: string | null;
+  };
+  DEPLOYMENT_ROLLED_BACK: {
+    deploymentId: string;
+    environment: string;
+    rollbackOf: string;
+    fromVersion: number | null;
+    toVersion: number;
+    comment: string | null;
+  };
+  /**
+   * A current deployment left its environment's admitted stages: its version moved (STAGE_CHANGED,
+   * fromStage -> toStage) or the environment's requiredStage rose (REQUIRED_STAGE_RAISED, from
+   * previousRequiredStage; fromStage = toStage, the version's stage).
+   */
+  DEPLOYMENT_OUT_OF_POLICY: {
+    deploymentId: string;
+    environment: string;
+    reason: 'STAGE_CHANGED' | 'REQUIRED_STAGE_RAISED';
+    requiredStage: Stage;
+    previousRequiredStage: Stage;
+    fromStage: Stage;
+    toStage: Stage;
+  };
 }
 
 export type AuditAction = keyof AuditDetails;
@@ -121,6 +173,14 @@ const ACTIONS: Record<AuditAction, true> = {
   STAGE_CHANGED: true,
   API_KEY_CREATED: true,
   API_KEY_REVOKED: true,
+  ENVIRONMENT_CREATED: true,
+  ENVIRONMENT_UPDATED: true,
+  ENVIRONMENT_DELETED: true,
+  DEPLOYMENT_STARTED: true,
+  DEPLOYMENT_STATUS_REPORTED: true,
+  DEPLOYMENT_CANCELLED: true,
+  DEPLOYMENT_ROLLED_BACK: true,
+  DEPLOYMENT_OUT_OF_POLICY: true,
 };
 
 /** Every action, for filters and for the test that produces each one. */

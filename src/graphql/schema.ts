@@ -14,6 +14,9 @@ import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-
 import { AuditResolver } from './resolvers/audit.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
 import { renewLoadersAfterEachMutation } from './read-your-writes';
+import { EnvironmentResolver } from './resolvers/environment.resolver';
+import { DeploymentResolver } from './resolvers/deployment.resolver';
+import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } from './resolvers/model-deployments.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -28,6 +31,10 @@ export const resolvers: NonEmptyArray<Function> = [
   RegisteredModelGovernanceResolver,
   AuditResolver,
   ApiKeyResolver,
+  EnvironmentResolver,
+  DeploymentResolver,
+  RegisteredModelDeploymentsResolver,
+  ModelVersionDeploymentsResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

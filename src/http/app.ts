@@ -45,6 +45,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const schema = await getSchema();
   const services = createServices(db);
   const metrics = new Metrics(db.statements);
+  services.deployments.onStatus((environment, status) => metrics.deployment(environment, status));
 
   const limits: DocumentLimits = {
     maxBytes: config.maxDocumentBytes,

@@ -3,6 +3,8 @@ import type { StatementCounter } from '../db/client';
 
 const OPERATION = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATIONS = 200;
+/** Environments are created by ADMINs only, but a label set must stay bounded whatever happens. */
+const MAX_ENVIRONMENTS = 500;
 
 /** Prometheus metrics of one gateway; operation labels are bounded so clients cannot flood them. */
 export class Metrics {
@@ -11,6 +13,8 @@ export class Metrics {
   private readonly requests: Counter<'operation' | 'outcome'>;
   private readonly duration: Histogram<'operation'>;
   private readonly statementsPerRequest: Histogram<'operation'>;
+  private readonly deployments: Counter<'environment' | 'status'>;
+  private readonly environments = new Set<string>();
 
   constructor(statements: StatementCounter) {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelgate_' });
@@ -33,6 +37,12 @@ export class Metrics {
       labelNames: ['operation'],
       registers: [this.registry],
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    });
+    this.deployments = new Counter({
+      name: 'modelgate_deployments_total',
+      help: 'Deployments that entered a status (PENDING when started, then IN_PROGRESS, SUCCEEDED, FAILED or CANCELLED), by environment',
+      labelNames: ['environment', 'status'],
+      registers: [this.registry],
     });
     let reported = 0;
     new Counter({
@@ -59,5 +69,14 @@ export class Metrics {
     this.requests.inc({ operation: label, outcome: ok ? 'ok' : 'error' });
     this.duration.observe({ operation: label }, seconds);
     this.statementsPerRequest.observe({ operation: label }, statements);
+  }
+
+  /** A deployment entered `status` in `environment` (called after its transaction committed). */
+  deployment(environment: string, status: string): void {
+    if (!this.environments.has(environment)) {
+      if (this.environments.size >= MAX_ENVIRONMENTS) environment = 'other';
+      else this.environments.add(environment);
+    }
+    this.deployments.inc({ environment, status });
   }
 }

@@ -48,6 +48,7 @@ import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../
 import { isLookupable } from '../domain/registry-search';
 import type { Principal } from '../domain/roles';
 import type { Stage, StageChangeCommand } from '../domain/stages';
+import { outOfPolicyEvents } from './deployment-guards';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
 const REQUESTS_NEWEST_FIRST = requestsNewestFirst();
@@ -228,7 +229,7 @@ export class GovernanceService {
    */
   private async applyStageChange(tx: Tx, change: StageChange): Promise<{ version: VersionRow; audit: AuditEvent[] }> {
     const version = await writeStageChange(tx, change);
-    return { version, audit: [] };
+    return { version, audit: await outOfPolicyEvents(tx, change) };
   }
 
   /** Query.transitionRequests: requests of live versions, newest first. */

@@ -5,6 +5,8 @@ import { RegistryService } from './registry.service';
 import { VersionService } from './version.service';
 import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
+import { EnvironmentService } from './environment.service';
+import { DeploymentService } from './deployment.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
 export function createServices(db: Database) {
@@ -15,6 +17,8 @@ export function createServices(db: Database) {
     aliases: new AliasService(db),
     governance: new GovernanceService(db),
     apiKeys: new ApiKeyService(db),
+    environments: new EnvironmentService(db),
+    deployments: new DeploymentService(db),
   };
 }
 

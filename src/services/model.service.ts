@@ -14,6 +14,7 @@ import { validateKey, validateTagValue, validateTags, type KeyValue } from '../d
 import type { Principal } from '../domain/roles';
 import { uniquely } from './errors';
 import { inTransaction, requireModel } from './lookup';
+import { guardModelDelete } from './deployment-guards';
 
 export interface CreateModelInput {
   name: string;
@@ -78,6 +79,7 @@ export class ModelService {
   async delete(actor: Principal, input: { name: string }): Promise<string> {
     return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
+      await guardModelDelete(tx, model);
       if (!(await deleteModelUnlessInProduction(tx, model.id))) {
         throw conflict(`Registered model "${model.name}" has a version in PRODUCTION: archive it before deleting the model`);
       }

@@ -18,6 +18,7 @@ import { versionDeletionOutcome } from '../domain/governance';
 import { validateText } from '../domain/names';
 import { validateKey, validateMetrics, validateSource, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
+import { guardVersionDelete } from './deployment-guards';
 import { inTransaction, requireModel, requireVersion } from './lookup';
 
 export interface CreateVersionInput {
@@ -98,6 +99,12 @@ export class VersionService {
   async delete(actor: Principal, input: VersionRef): Promise<number> {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
+      const deployments = await guardVersionDelete(tx, {
+        actor: actor.name,
+        modelName: model.name,
+        versionId: version.id,
+        version: version.version,
+      });
       if (!(await softDeleteUnlessInProduction(tx, version.id))) {
         throw conflict(`Version ${version.version} of "${model.name}" is in PRODUCTION: archive it before deleting it`);
       }
@@ -111,7 +118,7 @@ export class VersionService {
       });
       await cancelRequests(tx, outcome.cancel, new Date());
       await touchModel(tx, model.id);
-      await recordAudit(tx, ...outcome.audit);
+      await recordAudit(tx, ...outcome.audit, ...deployments);
       return version.version;
     });
   }

@@ -2,12 +2,14 @@ import type { Tx } from '../../db/client';
 import type { LoaderOptions } from './loader';
 import { registryLoaders } from './registry.loader';
 import { governanceLoaders } from './governance.loader';
+import { deploymentLoaders } from './deployment.loader';
 
 /** Built fresh for every request, so a response never reads another request's cache. */
 export function createLoaders(db: Tx, options: LoaderOptions) {
   return {
     ...registryLoaders(db, options),
     ...governanceLoaders(db, options),
+    ...deploymentLoaders(db, options),
   };
 }
 

@@ -13,6 +13,8 @@ export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   TransitionRequest: (ctx, id) => ctx.loaders.requestById.load(id),
   AuditEvent: (ctx, id) => ctx.loaders.auditEventById.load(id),
   Principal: (ctx, id) => ctx.loaders.principalById.load(id),
+  Environment: (ctx, id) => ctx.loaders.environmentById.load(id),
+  Deployment: (ctx, id) => ctx.loaders.deploymentById.load(id),
 };
 
 @Resolver()

@@ -1,0 +1,67 @@
+-- CreateEnum
+CREATE TYPE "DeploymentStatus" AS ENUM ('PENDING', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'CANCELLED');
+
+-- CreateTable
+CREATE TABLE "Environment" (
+    "id" SERIAL NOT NULL,
+    "name" TEXT NOT NULL,
+    "description" TEXT,
+    "requiredStage" "Stage" NOT NULL,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Environment_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Deployment" (
+    "id" SERIAL NOT NULL,
+    "environmentId" INTEGER NOT NULL,
+    "modelId" INTEGER NOT NULL,
+    "versionId" INTEGER NOT NULL,
+    "status" "DeploymentStatus" NOT NULL DEFAULT 'PENDING',
+    "config" TEXT NOT NULL,
+    "endpointUrl" TEXT,
+    "message" TEXT,
+    "startedBy" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "finishedAt" TIMESTAMP(3),
+    "activeKey" TEXT,
+    "currentKey" TEXT,
+    "previousId" INTEGER,
+    "rollbackOfId" INTEGER,
+
+    CONSTRAINT "Deployment_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Environment_name_key" ON "Environment"("name");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Deployment_activeKey_key" ON "Deployment"("activeKey");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Deployment_currentKey_key" ON "Deployment"("currentKey");
+
+-- CreateIndex
+CREATE INDEX "Deployment_environmentId_createdAt_idx" ON "Deployment"("environmentId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Deployment_modelId_environmentId_status_idx" ON "Deployment"("modelId", "environmentId", "status");
+
+-- CreateIndex
+CREATE INDEX "Deployment_versionId_idx" ON "Deployment"("versionId");
+
+-- CreateIndex
+CREATE INDEX "Deployment_createdAt_idx" ON "Deployment"("createdAt");
+
+-- AddForeignKey
+ALTER TABLE "Deployment" ADD CONSTRAINT "Deployment_environmentId_fkey" FOREIGN KEY ("environmentId") REFERENCES "Environment"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Deployment" ADD CONSTRAINT "Deployment_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "RegisteredModel"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Deployment" ADD CONSTRAINT "Deployment_versionId_fkey" FOREIGN KEY ("versionId") REFERENCES "ModelVersion"("id") ON DELETE CASCADE ON UPDATE CASCADE;

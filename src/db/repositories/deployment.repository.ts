@@ -1,0 +1,211 @@
+import type { Tx } from '../client';
+import { Prisma } from '../generated/sqlite/client';
+import type { Stage } from '../../domain/stages';
+import type { DeploymentStatus } from '../../domain/deployments';
+import { live } from './version.repository';
+
+export type DeploymentRow = Awaited<ReturnType<Tx['deployment']['findUniqueOrThrow']>>;
+
+/** The unique slot of a model in an environment: `activeKey` and `currentKey` hold it (see models.prisma). */
+export function slotKey(modelId: number, environmentId: number): string {
+  return `${modelId}:${environmentId}`;
+}
+
+/** Deployments of deleted versions are hidden from every read, as their versions are. */
+const visible = { version: live } as const;
+
+export function findDeployment(db: Tx, id: number): Promise<DeploymentRow | null> {
+  return db.deployment.findFirst({ where: { id, ...visible } });
+}
+
+export function findDeploymentsByIds(db: Tx, ids: readonly number[]): Promise<DeploymentRow[]> {
+  return db.deployment.findMany({ where: { id: { in: [...ids] }, ...visible } });
+}
+
+/** Any deployment by id, also of a deleted version (rollback decides what that means). */
+export function findDeploymentAnyVersion(db: Tx, id: number): Promise<DeploymentRow | null> {
+  return db.deployment.findUnique({ where: { id } });
+}
+
+/** The PENDING or IN_PROGRESS deployment of a model in an environment, if any. */
+export function findActive(db: Tx, modelId: number, environmentId: number): Promise<DeploymentRow | null> {
+  return db.deployment.findUnique({ where: { activeKey: slotKey(modelId, environmentId) } });
+}
+
+/** The current deployment of a model in an environment, if any. */
+export function findCurrent(db: Tx, modelId: number, environmentId: number): Promise<DeploymentRow | null> {
+  return db.deployment.findUnique({ where: { currentKey: slotKey(modelId, environmentId) } });
+}
+
+export function insertDeployment(
+  tx: Tx,
+  data: {
+    environmentId: number;
+    modelId: number;
+    versionId: number;
+    config: string;
+    startedBy: string;
+    rollbackOfId?: number | null;
+  },
+): Promise<DeploymentRow> {
+  return tx.deployment.create({ data: { ...data, status: 'PENDING', activeKey: slotKey(data.modelId, data.environmentId) } });
+}
+
+/**
+ * Ends or advances a deployment (the caller holds the model lock and decided the move). A
+ * finished deployment frees its model's active slot; SUCCEEDED takes the current slot from the
+ * one that held it, in this transaction, so readers see one current deployment before and after.
+ */
+export async function moveDeployment(
+  tx: Tx,
+  row: DeploymentRow,
+  change: { status: DeploymentStatus; message?: string | null; endpointUrl?: string | null; at: Date },
+): Promise<{ deployment: DeploymentRow; replaced: DeploymentRow | null }> {
+  const finished = change.status !== 'IN_PROGRESS';
+  let replaced: DeploymentRow | null = null;
+  if (change.status === 'SUCCEEDED') {
+    replaced = await findCurrent(tx, row.modelId, row.environmentId);
+    if (replaced) await tx.deployment.update({ where: { id: replaced.id }, data: { currentKey: null } });
+  }
+  const deployment = await tx.deployment.update({
+    where: { id: row.id },
+    data: {
+      status: change.status,
+      ...(change.message != null ? { message: change.message } : {}),
+      ...(change.endpointUrl != null ? { endpointUrl: change.endpointUrl } : {}),
+      ...(finished ? { finishedAt: change.at, activeKey: null } : {}),
+      ...(change.status === 'SUCCEEDED' ? { currentKey: slotKey(row.modelId, row.environmentId), previousId: replaced?.id ?? null } : {}),
+    },
+  });
+  return { deployment, replaced };
+}
+
+/** Current deployments of these versions, with their environment (for the out-of-policy audit). */
+/** The current deployments of these versions, with what an out-of-policy event names: one statement. */
+export async function findCurrentOfVersions(db: Tx, versionIds: readonly number[]): Promise<CurrentOfVersion[]> {
+  if (versionIds.length === 0) return [];
+  const rows = await db.$queryRaw<CurrentOfVersion[]>`
+    SELECT d."id", d."versionId", e."name" AS "environmentName", e."requiredStage", m."name" AS "modelName", v."version"
+    FROM "Deployment" d
+      JOIN "Environment" e ON e."id" = d."environmentId"
+      JOIN "ModelVersion" v ON v."id" = d."versionId"
+      JOIN "RegisteredModel" m ON m."id" = d."modelId"
+    WHERE d."versionId" IN (${Prisma.join(versionIds)}) AND d."currentKey" IS NOT NULL
+    ORDER BY d."id"`;
+  return rows.map((r) => ({ ...r, id: Number(r.id), versionId: Number(r.versionId), version: Number(r.version) }));
+}
+
+export interface CurrentOfVersion {
+  id: number;
+  versionId: number;
+  environmentName: string;
+  requiredStage: Stage;
+  modelName: string;
+  version: number;
+}
+
+/** Whether a live version of the model (or this version) is current in a PRODUCTION-gated environment. */
+export async function isCurrentInProduction(db: Tx, scope: { modelId: number } | { versionId: number }): Promise<boolean> {
+  const found = await db.deployment.findFirst({
+    where: { ...scope, ...visible, currentKey: { not: null }, environment: { requiredStage: 'PRODUCTION' } },
+    select: { id: true },
+  });
+  return found !== null;
+}
+
+/** Cancels the active deployments of a version (it is being deleted); returns them as they were. */
+export async function cancelActiveOfVersion(tx: Tx, versionId: number, at: Date) {
+  const rows = await tx.deployment.findMany({
+    where: { versionId, activeKey: { not: null } },
+    include: { environment: { select: { name: true } } },
+    orderBy: { id: 'asc' },
+  });
+  if (rows.length) {
+    await tx.deployment.updateMany({
+      where: { id: { in: rows.map((r) => r.id) } },
+      data: { status: 'CANCELLED', activeKey: null, finishedAt: at },
+    });
+  }
+  return rows;
+}
+
+export function countActiveInEnvironment(db: Tx, environmentId: number): Promise<number> {
+  return db.deployment.count({ where: { environmentId, activeKey: { not: null } } });
+}
+
+// ---- reads for GraphQL (loaders and connections) ----
+
+export interface DeploymentFilter {
+  environment?: string | null;
+  modelName?: string | null;
+  status?: readonly DeploymentStatus[] | null;
+  startedBy?: string | null;
+}
+
+export type DeploymentParent = 'model' | 'version' | 'environment';
+const PARENT_FIELD = { model: 'modelId', version: 'versionId', environment: 'environmentId' } as const;
+
+/** Visible deployments matching the filter (and, for a connection of parents, belonging to them). */
+export function deploymentWhere(filter: DeploymentFilter, parents?: { kind: DeploymentParent; ids: readonly number[] }) {
+  return {
+    ...visible,
+    ...(filter.environment != null ? { environment: { name: filter.environment } } : {}),
+    ...(filter.modelName != null ? { model: { name: filter.modelName } } : {}),
+    ...(filter.status?.length ? { status: { in: [...filter.status] } } : {}),
+    ...(filter.startedBy != null ? { startedBy: filter.startedBy } : {}),
+    ...(parents ? { [PARENT_FIELD[parents.kind]]: { in: [...parents.ids] } } : {}),
+  };
+}
+
+export function parentIdOf(row: DeploymentRow, kind: DeploymentParent): number {
+  return row[PARENT_FIELD[kind]];
+}
+
+export function findDeployments(db: Tx, args: { where: object; orderBy?: object[]; take?: number }): Promise<DeploymentRow[]> {
+  return db.deployment.findMany(args);
+}
+
+export function countDeployments(db: Tx, where: object): Promise<number> {
+  return db.deployment.count({ where });
+}
+
+/** Current deployments of these environments, with their model's name (their order). */
+export function findCurrentOfEnvironments(db: Tx, environmentIds: readonly number[]) {
+  return db.deployment.findMany({
+    where: { environmentId: { in: [...environmentIds] }, currentKey: { not: null }, ...visible },
+    include: { model: { select: { name: true } } },
+  });
+}
+
+/** Current deployments of these models, with their environment's name (their order). */
+export function findCurrentOfModels(db: Tx, modelIds: readonly number[]) {
+  return db.deployment.findMany({
+    where: { modelId: { in: [...modelIds] }, currentKey: { not: null }, ...visible },
+    include: { environment: { select: { name: true } } },
+  });
+}
+
+/**
+ * Per environment and status: active deployments, and those finished since `since` (all when
+ * null). One grouped statement for every environment asked.
+ */
+export async function countByEnvironmentAndStatus(db: Tx, environmentIds: readonly number[], since: Date | null) {
+  const groups = await db.deployment.groupBy({
+    by: ['environmentId', 'status'],
+    where: {
+      environmentId: { in: [...environmentIds] },
+      ...visible,
+      ...(since ? { OR: [{ activeKey: { not: null } }, { finishedAt: { gte: since } }] } : {}),
+    },
+    _count: { _all: true },
+  });
+  return groups.map((g) => ({ environmentId: g.environmentId, status: g.status as DeploymentStatus, count: g._count._all }));
+}
+
+/** A model's version by number, deleted or not: starting a deployment of a deleted one is CONFLICT, not NOT_FOUND. */
+export function findVersionForDeployment(db: Tx, where: { modelId: number; version: number } | { id: number }) {
+  return db.modelVersion.findFirst({
+    where,
+    select: { id: true, modelId: true, version: true, stage: true, status: true, deletedAt: true },
+  });
+}

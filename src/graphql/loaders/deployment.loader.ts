@@ -1,0 +1,155 @@
+import DataLoader from 'dataloader';
+import type { Tx } from '../../db/client';
+import { cursorValues, encodeCursor, type KeysetQuery } from '../../db/keyset';
+import {
+  countByEnvironmentAndStatus,
+  deploymentWhere,
+  findCurrentOfEnvironments,
+  findCurrentOfModels,
+  findDeployments,
+  findDeploymentsByIds,
+  parentIdOf,
+  type DeploymentFilter,
+  type DeploymentParent,
+  type DeploymentRow,
+} from '../../db/repositories/deployment.repository';
+import { findEnvironmentsByIds } from '../../db/repositories/environment.repository';
+import type { DeploymentCounts } from '../../domain/deployments';
+import { pageSize, type Page } from '../../domain/paging';
+import { groupLoader, indexesByShape, rowLoader, type LoaderOptions } from './loader';
+
+/** A per-parent deployment list: whose (model, version or environment), with which filter. */
+export interface DeploymentListKey {
+  kind: DeploymentParent;
+  parentId: number;
+  filter: DeploymentFilter | null | undefined;
+}
+
+/** A statistics request: one environment, finished since `since` (all time when null). */
+export interface StatsKey {
+  environmentId: number;
+  since: Date | null;
+}
+
+/** A current deployment with the name it is ordered by (its model's, or its environment's). */
+export type NamedDeployment = DeploymentRow & { orderName: string };
+
+const filterShape = (filter: DeploymentFilter | null | undefined) =>
+  JSON.stringify([filter?.environment ?? null, filter?.modelName ?? null, [...(filter?.status ?? [])].sort(), filter?.startedBy ?? null]);
+
+const byName = (a: NamedDeployment, b: NamedDeployment) => (a.orderName < b.orderName ? -1 : a.orderName > b.orderName ? 1 : a.id - b.id);
+
+type Sortable = { id: number } & Record<string, unknown>;
+
+function compareBy(query: KeysetQuery) {
+  const { field, direction } = query.keys[0];
+  const value = (row: Sortable) => {
+    const v = row[field];
+    return v instanceof Date ? v.getTime() : (v as string | number);
+  };
+  return (a: Sortable, b: Sortable) => {
+    const x = value(a);
+    const y = value(b);
+    const c = x < y ? -1 : x > y ? 1 : a.id - b.id;
+    return direction === 'asc' ? c : -c;
+  };
+}
+
+/**
+ * One page of a list already in memory (one sort key and the id), with the same keyset cursors
+ * as a database page: a parent's deployments are loaded for all parents in one query.
+ */
+export function pageInMemory<T extends Sortable>(
+  query: KeysetQuery,
+  rows: readonly T[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Page<T> {
+  const size = pageSize(first);
+  const compare = compareBy(query);
+  let sorted = [...rows].sort(compare);
+  if (after != null) {
+    const [value, id] = cursorValues(query, after) as [unknown, number];
+    const at = { id, [query.keys[0].field]: value } as Sortable;
+    sorted = sorted.filter((row) => compare(row, at) > 0);
+  }
+  return {
+    rows: sorted.slice(0, size),
+    hasNextPage: sorted.length > size,
+    hasPreviousPage: after != null,
+    cursor: (row) => encodeCursor(query.kind, query.keys, row),
+  };
+}
+
+/** Every relation of environments and deployments, batched per request. */
+export function deploymentLoaders(db: Tx, options: LoaderOptions) {
+  const dataLoaderOptions = { batch: options.batch, cache: options.batch };
+  return {
+    environmentById: rowLoader(
+      options,
+      (ids: readonly number[]) => findEnvironmentsByIds(db, ids),
+      (e) => e.id,
+    ),
+    deploymentById: rowLoader(
+      options,
+      (ids: readonly number[]) => findDeploymentsByIds(db, ids),
+      (d) => d.id,
+    ),
+    /** Each environment's current deployments, by model name. */
+    currentByEnvironment: groupLoader(
+      options,
+      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
+        (await findCurrentOfEnvironments(db, ids)).map(({ model, ...row }) => ({ ...row, orderName: model.name })).sort(byName),
+      (d) => d.environmentId,
+    ),
+    /** Each model's current deployments, by environment name. */
+    currentByModel: groupLoader(
+      options,
+      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
+        (await findCurrentOfModels(db, ids)).map(({ environment, ...row }) => ({ ...row, orderName: environment.name })).sort(byName),
+      (d) => d.modelId,
+    ),
+    /** The deployments of many parents of one kind, one query per distinct filter. */
+    deploymentsOf: new DataLoader<DeploymentListKey, DeploymentRow[], string>(
+      async (keys) => {
+        const results: DeploymentRow[][] = keys.map(() => []);
+        for (const indexes of indexesByShape(keys, (k) => `${k.kind}|${filterShape(k.filter)}`).values()) {
+          const { kind, filter } = keys[indexes[0]];
+          const ids = [...new Set(indexes.map((i) => keys[i].parentId))];
+          const rows = await findDeployments(db, { where: deploymentWhere(filter ?? {}, { kind, ids }) });
+          const byParent = new Map<number, DeploymentRow[]>();
+          for (const row of rows) {
+            const parent = parentIdOf(row, kind);
+            const list = byParent.get(parent);
+            if (list) list.push(row);
+            else byParent.set(parent, [row]);
+          }
+          for (const i of indexes) results[i] = byParent.get(keys[i].parentId) ?? [];
+        }
+        return results;
+      },
+      { ...dataLoaderOptions, cacheKeyFn: (k) => `${k.kind}|${k.parentId}|${filterShape(k.filter)}` },
+    ),
+    /** Counts per outcome of many environments, one grouped query per distinct `since`. */
+    statsByEnvironment: new DataLoader<StatsKey, DeploymentCounts, string>(
+      async (keys) => {
+        const results: DeploymentCounts[] = keys.map(() => ({ succeeded: 0, failed: 0, cancelled: 0, active: 0 }));
+        for (const indexes of indexesByShape(keys, (k) => k.since?.toISOString() ?? '').values()) {
+          const ids = [...new Set(indexes.map((i) => keys[i].environmentId))];
+          const groups = await countByEnvironmentAndStatus(db, ids, keys[indexes[0]].since);
+          for (const i of indexes) {
+            const counts = results[i];
+            for (const g of groups.filter((x) => x.environmentId === keys[i].environmentId)) {
+              if (g.status === 'SUCCEEDED') counts.succeeded += g.count;
+              else if (g.status === 'FAILED') counts.failed += g.count;
+              else if (g.status === 'CANCELLED') counts.cancelled += g.count;
+              else counts.active += g.count;
+            }
+          }
+        }
+        return results;
+      },
+      { ...dataLoaderOptions, cacheKeyFn: (k) => `${k.environmentId}|${k.since?.toISOString() ?? ''}` },
+    ),
+  };
+}
