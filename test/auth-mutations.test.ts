@@ -88,6 +88,10 @@ const NEEDS: Record<string, Role> = {
   setGovernancePolicy: Role.ADMIN,
   createApiKey: Role.ADMIN,
   revokeApiKey: Role.ADMIN,
+  createWebhook: Role.ADMIN,
+  updateWebhook: Role.ADMIN,
+  deleteWebhook: Role.ADMIN,
+  redeliverWebhook: Role.ADMIN,
 };
 const BELOW: Record<Role, Role[]> = {
   VIEWER: [],

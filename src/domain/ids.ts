@@ -1,11 +1,14 @@
 /** Opaque global ids: base64url of `Type:rowId`. Stable across renames. */
-export type NodeType = 'RegisteredModel' | 'ModelVersion' | 'TransitionRequest' | 'AuditEvent' | 'Principal';
+export type NodeType =
+  'RegisteredModel' | 'ModelVersion' | 'TransitionRequest' | 'AuditEvent' | 'Principal' | 'Webhook' | 'WebhookDelivery';
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
   'RegisteredModel',
   'ModelVersion',
   'TransitionRequest',
   'AuditEvent',
   'Principal',
+  'Webhook',
+  'WebhookDelivery',
 ]);
 
 export function toGlobalId(type: NodeType, id: number): string {

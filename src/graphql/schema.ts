@@ -13,6 +13,7 @@ import { ModelVersionGovernanceResolver } from './resolvers/model-version-govern
 import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-governance.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { WebhookDeliveryResolver, WebhookResolver } from './resolvers/webhook.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -27,6 +28,8 @@ export const resolvers: NonEmptyArray<Function> = [
   RegisteredModelGovernanceResolver,
   AuditResolver,
   ApiKeyResolver,
+  WebhookResolver,
+  WebhookDeliveryResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -5,9 +5,10 @@ import { RegistryService } from './registry.service';
 import { VersionService } from './version.service';
 import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
+import { WebhookService, type WebhookServiceOptions } from './webhook.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
-export function createServices(db: Database) {
+export function createServices(db: Database, webhooks: WebhookServiceOptions = { allowPrivateUrls: false }) {
   return {
     registry: new RegistryService(db),
     models: new ModelService(db),
@@ -15,6 +16,7 @@ export function createServices(db: Database) {
     aliases: new AliasService(db),
     governance: new GovernanceService(db),
     apiKeys: new ApiKeyService(db),
+    webhooks: new WebhookService(db, webhooks),
   };
 }
 

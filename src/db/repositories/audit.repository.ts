@@ -1,4 +1,5 @@
 import type { Tx } from '../client';
+import { queueDeliveries } from './webhook-outbox.repository';
 
 export interface AuditEntry {
   action: string;
@@ -10,7 +11,8 @@ export interface AuditEntry {
 
 /** Appends audit events; call it with the transaction client of the change it records. */
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
-  await tx.auditEvent.createMany({
+  const events = await tx.auditEvent.createManyAndReturn({
+    select: { id: true },
     data: entries.map((e) => ({
       action: e.action,
       actor: e.actor,
@@ -19,6 +21,9 @@ export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<voi
       details: JSON.stringify(e.details ?? {}),
     })),
   });
+  // Webhooks: the events' deliveries commit or roll back with them (one statement).
+  const eventIds = events.map((e) => e.id);
+  await queueDeliveries(tx, eventIds);
 }
 
 export type AuditRow = Awaited<ReturnType<Tx['auditEvent']['findUniqueOrThrow']>>;

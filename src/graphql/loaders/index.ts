@@ -2,12 +2,14 @@ import type { Tx } from '../../db/client';
 import type { LoaderOptions } from './loader';
 import { registryLoaders } from './registry.loader';
 import { governanceLoaders } from './governance.loader';
+import { webhookLoaders } from './webhook.loader';
 
 /** Built fresh for every request, so a response never reads another request's cache. */
 export function createLoaders(db: Tx, options: LoaderOptions) {
   return {
     ...registryLoaders(db, options),
     ...governanceLoaders(db, options),
+    ...webhookLoaders(db, options),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { Role } from '../../domain/roles';
+import { requireRole, Role } from '../../domain/roles';
 import type { Context } from '../context';
 import { fromGlobalId, type NodeType } from '../../domain/ids';
 import { Node } from '../types/node.type';
@@ -13,6 +13,9 @@ export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   TransitionRequest: (ctx, id) => ctx.loaders.requestById.load(id),
   AuditEvent: (ctx, id) => ctx.loaders.auditEventById.load(id),
   Principal: (ctx, id) => ctx.loaders.principalById.load(id),
+  // Webhooks are ADMIN's, however they are reached.
+  Webhook: (ctx, id) => (requireRole(ctx.principal, Role.ADMIN), ctx.loaders.webhookById.load(id)),
+  WebhookDelivery: (ctx, id) => (requireRole(ctx.principal, Role.ADMIN), ctx.loaders.deliveryById.load(id)),
 };
 
 @Resolver()
