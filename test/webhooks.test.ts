@@ -323,3 +323,27 @@ async function waitForDelivery(name: string, predicate: (d: Delivery) => boolean
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('statement counts', () => {
+  const write = (name: string) =>
+    api.gql(`mutation($n: String!) { createRegisteredModel(input: { name: $n }) { registeredModel { name } } }`, { n: name });
+
+  it('queuing an event costs the write one statement, however many webhooks match', async () => {
+    const few = await write('count-few');
+    for (let i = 0; i < 5; i++) await hook(`count-${i}`, i % 2 ? { actions: ['MODEL_CREATED'] } : {});
+    const many = await write('count-many');
+    expect(many.errors).toBeUndefined();
+    expect(many.statements).toBe(few.statements);
+    await waitForDelivery('count-4', (d) => d.event.modelName === 'count-many' && d.status === 'SUCCEEDED');
+  });
+
+  it('reads the deliveries of many webhooks in as many statements as of one', async () => {
+    const query = `query($first: Int) { webhooks { name deliveries(first: $first) { totalCount edges { node { status event { action } webhook { name } } } } } }`;
+    const small = await api.gql<{ webhooks: { deliveries: { edges: unknown[] } }[] }, unknown>(query, { first: 1 });
+    const large = await api.gql<{ webhooks: { deliveries: { edges: unknown[] } }[] }, unknown>(query, { first: 100 });
+    expect(large.data!.webhooks.length).toBeGreaterThan(5);
+    expect(large.data!.webhooks.some((w) => w.deliveries.edges.length > 1)).toBe(true);
+    expect(large.statements).toBe(small.statements);
+    expect(large.statements).toBeLessThanOrEqual(7);
+  });
+});
