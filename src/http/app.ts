@@ -22,6 +22,7 @@ import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
 import { httpWebhookTransport } from './webhook-transport';
+import { webhookWakePlugin } from './webhook-wake.plugin';
 
 export interface Gateway {
   app: express.Express;
@@ -60,6 +61,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
       observabilityPlugin(logger, metrics),
+      ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wake())] : []),
     ],
   });
   await apollo.start();

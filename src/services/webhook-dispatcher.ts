@@ -74,7 +74,7 @@ export function webhookBody(event: AuditRow): WebhookBody {
 
 /**
  * Sends the outbox. Each round leases the webhooks that have due deliveries (on PostgreSQL with
- * FOR UPDATE SKIP LOCKED, so the dispatchers of several processes share the webhooks and never
+ * FOR NO KEY UPDATE SKIP LOCKED, so the dispatchers of several processes share the webhooks and never
  * hold the same one), then, per leased webhook, sends its due deliveries one at a time in queue
  * order and records each attempt with its outcome (domain/webhook-retry.ts decides SUCCEEDED,
  * FAILED with the next time, or DEAD). A process that dies mid-attempt leaves its deliveries
@@ -155,7 +155,9 @@ export class WebhookDispatcher {
     // A webhook deleted since has no row (and no lease left to release).
     for (const webhook of await findWebhooksByIds(this.db.prisma, ids)) {
       const drained: Promise<void> = this.drain(webhook)
-        .catch((error) => this.options.onError?.(error))
+        .catch((error) => {
+          if (this.running) this.options.onError?.(error);
+        })
         .finally(() => {
           this.draining.delete(drained);
           this.wake();

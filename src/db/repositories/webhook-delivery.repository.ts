@@ -13,17 +13,19 @@ const DUE_STATUSES: DeliveryStatus[] = ['PENDING', 'FAILED'];
  * Leases up to `limit` active webhooks that have due deliveries and no live lease, for this
  * dispatcher (`owner`) until `until`. The lease holder alone sends a webhook's deliveries, one
  * at a time in queue order, so first attempts go out in commit order and no attempt is sent by
- * two processes. On PostgreSQL the candidates are locked FOR UPDATE SKIP LOCKED: dispatchers of
- * several gateway processes never wait for each other, and a row leased by one between the
- * other's snapshot and its lock is re-checked (and skipped) rather than leased twice. SQLite
- * runs one write at a time, so the same UPDATE needs no lock clause there.
+ * two processes. On PostgreSQL the candidates are locked FOR NO KEY UPDATE SKIP LOCKED (the
+ * SKIP LOCKED queue pattern; NO KEY, because writes queueing new deliveries hold key-share locks
+ * on their webhooks, and FOR UPDATE would skip a busy webhook for as long as writes keep
+ * coming): dispatchers of several gateway processes never wait for each other, and a row
+ * leased by one between the other's snapshot and its lock is re-checked (and skipped) rather
+ * than leased twice. SQLite runs one write at a time, so the same UPDATE needs no lock clause.
  */
 export async function leaseDueWebhooks(
   db: Tx,
   provider: Provider,
   args: { owner: string; now: Date; until: Date; limit: number },
 ): Promise<number[]> {
-  const lock = provider === 'postgres' ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
+  const lock = provider === 'postgres' ? Prisma.sql`FOR NO KEY UPDATE SKIP LOCKED` : Prisma.empty;
   const rows = await db.$queryRaw<{ id: number | bigint }[]>`
     UPDATE "Webhook" SET "leaseOwner" = ${args.owner}, "leaseUntil" = ${args.until}
     WHERE "id" IN (
