@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Provider } from '../src/db/client';
 import type { LoadSettings, Measurement } from './load';
 import type { SeedReport } from './seed';
+import type { WebhookReport } from './webhooks';
 
 export type GatewayKind = 'loaders' | 'naive';
 
@@ -35,6 +36,8 @@ export interface BenchReport {
   settings: LoadSettings;
   seed: SeedReport;
   results: WorkloadReport[];
+  /** The webhooks workload: deliveries to a receiver on 127.0.0.1 (absent when not run). */
+  webhooks?: WebhookReport;
 }
 
 export function machine(): BenchReport['machine'] {
@@ -106,6 +109,14 @@ export function notes(report: BenchReport): string[] {
     lines.push(
       `approve: ${e.approved} transitions approved (${fixed(e.approved / r.seconds, 1)}/s), ${e.requestErrors} failed requests, ` +
         `${e.approveErrors} failed approvals; SQL statements per transition request ${fixed(e.statementsPerTransitionRequest, 1)}, per approval ${fixed(e.statementsPerApproval, 1)}`,
+    );
+  }
+  const w = report.webhooks;
+  if (w) {
+    lines.push(
+      `webhooks: ${w.deliveries} deliveries of ${w.events} events to ${w.webhooks} webhooks on 127.0.0.1 in ${fixed(w.seconds, 1)} s: ` +
+        `${fixed(w.deliveriesPerSecond, 0)} deliveries/s, commit-to-receive p50 ${fixed(w.latencyMs.p50, 0)} ms, p99 ${fixed(w.latencyMs.p99, 0)} ms, ` +
+        `${w.duplicates} duplicates`,
     );
   }
   for (const r of report.results) {

@@ -21,6 +21,7 @@ import {
 import { prepareDatabase } from './seed';
 import { killAll, startGateway } from './server';
 import { approve, dashboard, lookup, search, type PoolVersion, type Workload } from './workloads';
+import { measureWebhooks, type WebhookReport } from './webhooks';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const BOTS = 4;
@@ -120,8 +121,10 @@ export async function main(argv: string[]): Promise<number> {
     ...(wanted.has('search') ? [search(keys)] : []),
     ...(wanted.has('approve') ? [approve(pool, keys)] : []),
   ];
-  results.push(...(await onGateway('loaders', options, keys, settings, onLoaders)));
+  if (onLoaders.length) results.push(...(await onGateway('loaders', options, keys, settings, onLoaders)));
   addRatios(results);
+  let webhooks: WebhookReport | undefined;
+  if (wanted.has('webhooks')) webhooks = await measureWebhooks(options.db, params, keys, settings, log);
 
   const report: BenchReport = {
     format: 1,
@@ -133,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     settings,
     seed,
     results,
+    ...(webhooks ? { webhooks } : {}),
   };
   const paths = writeReport(options.out, report);
   process.stdout.write(
@@ -141,7 +145,10 @@ export async function main(argv: string[]): Promise<number> {
       .join('')}\n`,
   );
   log(`results: ${paths.join(', ')}`);
-  const problems = results.flatMap((r) => r.problems.map((p) => `${r.workload} (${r.gateway}): ${p}`));
+  const problems = [
+    ...results.flatMap((r) => r.problems.map((p) => `${r.workload} (${r.gateway}): ${p}`)),
+    ...(webhooks?.problems ?? []).map((p) => `webhooks: ${p}`),
+  ];
   if (problems.length) {
     log(`\n${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
     return 1;

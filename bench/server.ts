@@ -10,6 +10,8 @@ export interface GatewayOptions {
   adminToken: string;
   /** PostgreSQL connections of this gateway (the server allows 100 for everyone). */
   poolSize: number;
+  /** More environment for this gateway (e.g. WEBHOOK_* settings). */
+  env?: Record<string, string>;
 }
 
 /** A gateway running as a child process, as it runs in production: `node dist/src/main.js`. */
@@ -60,6 +62,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       DB_POOL_SIZE: String(options.poolSize),
       GRAPHIQL: 'false',
       NODE_ENV: 'production',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

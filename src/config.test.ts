@@ -22,6 +22,15 @@ describe('configuration', () => {
       dbPoolSize: 10,
       dataloaders: true,
       shutdownTimeoutMs: 10_000,
+      webhooks: {
+        allowPrivateUrls: false,
+        dispatcher: true,
+        timeoutMs: 10_000,
+        retryDelaysMs: [5_000, 30_000, 120_000, 600_000, 3_600_000, 14_400_000],
+        deadAfterMs: 86_400_000,
+        pollIntervalMs: 1_000,
+        leaseMs: 60_000,
+      },
     });
   });
 
@@ -49,6 +58,13 @@ describe('configuration', () => {
       DB_POOL_SIZE: '3',
       DATALOADERS: 'no',
       SHUTDOWN_TIMEOUT_MS: '500',
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_DISPATCHER: 'false',
+      WEBHOOK_TIMEOUT: '2s',
+      WEBHOOK_RETRY_DELAYS: '100ms, 1.5s,2m',
+      WEBHOOK_DEAD_AFTER: '1d',
+      WEBHOOK_POLL_INTERVAL: '50ms',
+      WEBHOOK_LEASE: '3s',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -69,6 +85,15 @@ describe('configuration', () => {
       dbPoolSize: 3,
       dataloaders: false,
       shutdownTimeoutMs: 500,
+      webhooks: {
+        allowPrivateUrls: true,
+        dispatcher: false,
+        timeoutMs: 2_000,
+        retryDelaysMs: [100, 1_500, 120_000],
+        deadAfterMs: 86_400_000,
+        pollIntervalMs: 50,
+        leaseMs: 3_000,
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -111,6 +136,14 @@ describe('configuration', () => {
     ['DATALOADERS', 'sometimes'],
     ['SHUTDOWN_TIMEOUT_MS', '-5'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['WEBHOOK_ALLOW_PRIVATE_URLS', 'sure'],
+    ['WEBHOOK_TIMEOUT', '10'],
+    ['WEBHOOK_TIMEOUT', '90s'], // not shorter than the default lease
+    ['WEBHOOK_RETRY_DELAYS', '5s,,30s'],
+    ['WEBHOOK_RETRY_DELAYS', '5 seconds'],
+    ['WEBHOOK_DEAD_AFTER', '0s'],
+    ['WEBHOOK_POLL_INTERVAL', '-1s'],
+    ['WEBHOOK_LEASE', '5s'], // not longer than the default 10 s timeout
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });

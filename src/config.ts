@@ -1,3 +1,5 @@
+import { DEFAULT_RETRY_SCHEDULE } from './domain/webhook-retry';
+
 /**
  * The environment, parsed and validated once at start. A bad value stops the process with a
  * message that names the variable. Every key is documented in .env.example.
@@ -24,6 +26,21 @@ export interface Config {
   /** Off only to measure the N+1 baseline in the benchmark. */
   dataloaders: boolean;
   shutdownTimeoutMs: number;
+  webhooks: WebhookConfig;
+}
+
+/** Webhook delivery (WEBHOOK_* variables). */
+export interface WebhookConfig {
+  /** Let webhook URLs reach loopback, private, link-local and metadata addresses (tests, private networks). */
+  allowPrivateUrls: boolean;
+  /** Run this process's dispatcher (several processes may run one each). */
+  dispatcher: boolean;
+  timeoutMs: number;
+  retryDelaysMs: number[];
+  deadAfterMs: number;
+  pollIntervalMs: number;
+  /** How long a dispatcher holds a webhook before another process may take it over. */
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -95,6 +112,45 @@ function secret(env: Env, name: string): string | undefined {
   return token;
 }
 
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as 500ms, 5s, 2m, 1h or 1d, in milliseconds. */
+function parseDuration(name: string, raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(raw.trim());
+  const ms = match ? Math.round(Number(match[1]) * UNITS[match[2]]) : NaN;
+  if (!Number.isFinite(ms) || ms < 1) throw new ConfigError(`${name} must be a duration such as 500ms, 5s, 2m, 1h or 1d, got "${raw}"`);
+  return ms;
+}
+
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  return raw === undefined ? fallback : parseDuration(name, raw);
+}
+
+function durations(env: Env, name: string, fallback: readonly number[]): number[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [...fallback];
+  const list = raw.split(',').map((part) => parseDuration(name, part));
+  if (list.length > 50) throw new ConfigError(`${name} may list at most 50 durations`);
+  return list;
+}
+
+function webhookConfig(env: Env): WebhookConfig {
+  const timeoutMs = duration(env, 'WEBHOOK_TIMEOUT', 10_000);
+  const leaseMs = duration(env, 'WEBHOOK_LEASE', 60_000);
+  // A lease shorter than one attempt could expire mid-attempt and let another process send it too.
+  if (leaseMs <= timeoutMs) throw new ConfigError('WEBHOOK_LEASE must be longer than WEBHOOK_TIMEOUT');
+  return {
+    allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    dispatcher: bool(env, 'WEBHOOK_DISPATCHER', true),
+    timeoutMs,
+    retryDelaysMs: durations(env, 'WEBHOOK_RETRY_DELAYS', DEFAULT_RETRY_SCHEDULE.delaysMs),
+    deadAfterMs: duration(env, 'WEBHOOK_DEAD_AFTER', DEFAULT_RETRY_SCHEDULE.deadAfterMs),
+    pollIntervalMs: duration(env, 'WEBHOOK_POLL_INTERVAL', 1_000),
+    leaseMs,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze({
     databaseUrl: databaseUrl(env),
@@ -122,5 +178,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    webhooks: Object.freeze(webhookConfig(env)),
   });
 }

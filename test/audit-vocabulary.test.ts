@@ -28,6 +28,8 @@ type Kind =
   | 'deploymentId'
   | 'deploymentId?'
   | 'object'
+  | 'webhookId'
+  | 'auditEventId'
   | `one of ${string}`;
 
 const STAGE = 'one of NONE STAGING PRODUCTION ARCHIVED';
@@ -122,6 +124,24 @@ const SHAPES: { [A in AuditAction]: Record<keyof AuditDetails[A], Kind> } = {
     toVersion: 'number',
     comment: 'string?',
   },
+  WEBHOOK_CREATED: {
+    webhookId: 'webhookId',
+    name: 'string',
+    origin: 'string',
+    actions: 'strings',
+    modelNames: 'strings',
+    active: 'boolean',
+  },
+  WEBHOOK_UPDATED: {
+    webhookId: 'webhookId',
+    name: 'string',
+    origin: 'string',
+    actions: 'strings',
+    modelNames: 'strings',
+    active: 'boolean',
+  },
+  WEBHOOK_DELETED: { webhookId: 'webhookId', name: 'string' },
+  WEBHOOK_REDELIVERED: { webhookId: 'webhookId', name: 'string', afterEventId: 'auditEventId', queued: 'number' },
   DEPLOYMENT_OUT_OF_POLICY: {
     deploymentId: 'deploymentId',
     environment: 'string',
@@ -155,6 +175,10 @@ function fits(kind: Kind, value: unknown): boolean {
       return isGlobalId('Environment')(value);
     case 'deploymentId':
       return isGlobalId('Deployment')(value);
+    case 'webhookId':
+      return isGlobalId('Webhook')(value);
+    case 'auditEventId':
+      return isGlobalId('AuditEvent')(value);
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'requestIds':
@@ -174,7 +198,8 @@ function fits(kind: Kind, value: unknown): boolean {
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startApi();
+  // Webhooks to a closed loopback port: recorded, never delivered anywhere.
+  api = await startApi({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_DISPATCHER: 'false' });
 });
 afterAll(() => api.stop());
 
@@ -210,6 +235,16 @@ async function deployments() {
   await run(`mutation { cancelDeployment(input: { id: "${await started(2, 'voc-env')}" }) { deployment { status } } }`);
   await started(4, 'voc-dev'); // cancelled by the version's deletion
   await report(await started(2, 'voc-prod'), 'SUCCEEDED');
+}
+
+async function webhooks() {
+  await run(
+    'mutation { createWebhook(input: { name: "voc-hook", url: "http://127.0.0.1:9/hook", actions: ["MODEL_CREATED"] }) { secret } }',
+  );
+  await run('mutation { updateWebhook(input: { name: "voc-hook", active: false }) { webhook { name } } }');
+  const events = (await api.data(GovAuditEventsDocument, { first: 1 })).auditEvents.edges;
+  await run(`mutation { redeliverWebhook(input: { name: "voc-hook", afterEventId: "${events[0].node.id}" }) { queued } }`);
+  await run('mutation { deleteWebhook(input: { name: "voc-hook" }) { deletedName } }');
 }
 
 it('records every action of the vocabulary with exactly its details, ids public', async () => {
@@ -248,6 +283,7 @@ it('records every action of the vocabulary with exactly its details, ids public'
   // Archiving version 2 puts its deployment to voc-prod out of policy; the environment must go before the model can.
   await run('mutation { deleteEnvironment(input: { name: "voc-prod" }) { deletedName } }');
   await run('mutation { deleteRegisteredModel(input: { name: "voc-2" }) { deletedName } }');
+  await webhooks();
 
   const events = (await api.data(GovAuditEventsDocument, { first: 100 })).auditEvents.edges.map((e) => ({
     action: e.node.action as AuditAction,

@@ -95,6 +95,10 @@ const NEEDS: Record<string, Role> = {
   createEnvironment: Role.ADMIN,
   updateEnvironment: Role.ADMIN,
   deleteEnvironment: Role.ADMIN,
+  createWebhook: Role.ADMIN,
+  updateWebhook: Role.ADMIN,
+  deleteWebhook: Role.ADMIN,
+  redeliverWebhook: Role.ADMIN,
 };
 const BELOW: Record<Role, Role[]> = {
   VIEWER: [],

@@ -7,8 +7,9 @@ import { freshDatabase, testProvider, type TestDatabase } from './support/databa
 
 // Keeps `npm run bench` from rotting: the real CLI, at the smallest size, on this project's
 // database. On SQLite every workload runs on both gateways (DataLoaders on, and off as the
-// baseline); on PostgreSQL, where the same files run in parallel with it, only a read and the
-// approval bots, which cover what differs there (wiping, seeding, writes) in a few seconds.
+// baseline); on PostgreSQL, where the same files run in parallel with it, only a read, the
+// approval bots and the webhooks, which cover what differs there (wiping, seeding, writes,
+// leasing deliveries) in a few seconds.
 const full = testProvider() === 'sqlite';
 const root = join(__dirname, '..');
 // A build of its own: process.test.ts rebuilds dist/ while tests run, and a gateway starting
@@ -81,7 +82,7 @@ beforeAll(async () => {
     '--out',
     out,
   ];
-  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve'], 90_000);
+  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve,webhooks'], 90_000);
   const latest = join(out, `latest-${testProvider()}.json`);
   if (existsSync(latest)) report = JSON.parse(readFileSync(latest, 'utf8')) as BenchReport;
 }, 150_000);
@@ -148,6 +149,15 @@ describe('npm run bench -- --quick at the smallest size', () => {
       expect(row('dashboard-20', 'naive').statementsPerRequest).toBeGreaterThan(at20.statementsPerRequest);
       for (const r of [at20, at100]) expect(r.ratioToNaive).toBeGreaterThan(0);
     });
+
+  it('delivers every event of the webhooks workload once to each webhook on 127.0.0.1, and reports the rate', () => {
+    const w = report.webhooks!;
+    expect(w).toMatchObject({ webhooks: 4, duplicates: 0, problems: [] });
+    expect(w.events).toBeGreaterThan(0);
+    expect(w.deliveries).toBe(w.events * w.webhooks);
+    expect(w.deliveriesPerSecond).toBeGreaterThan(0);
+    expect(w.latencyMs.p99).toBeGreaterThanOrEqual(w.latencyMs.p50);
+  });
 
   it('leaves no gateway running', () => {
     for (const pid of new Set(report.results.map((r) => r.pid))) {

@@ -115,6 +115,13 @@ export interface AuditDetails {
    * fromStage -> toStage) or the environment's requiredStage rose (REQUIRED_STAGE_RAISED, from
    * previousRequiredStage; fromStage = toStage, the version's stage).
    */
+  /** Webhooks never record their secret, and of their URL only the origin. */
+  WEBHOOK_CREATED: { webhookId: string; name: string; origin: string; actions: string[]; modelNames: string[]; active: boolean };
+  /** The webhook after the update. */
+  WEBHOOK_UPDATED: { webhookId: string; name: string; origin: string; actions: string[]; modelNames: string[]; active: boolean };
+  WEBHOOK_DELETED: { webhookId: string; name: string };
+  /** Replay: `queued` new deliveries of the events after `afterEventId`. */
+  WEBHOOK_REDELIVERED: { webhookId: string; name: string; afterEventId: string; queued: number };
   DEPLOYMENT_OUT_OF_POLICY: {
     deploymentId: string;
     environment: string;
@@ -181,6 +188,10 @@ const ACTIONS: Record<AuditAction, true> = {
   DEPLOYMENT_CANCELLED: true,
   DEPLOYMENT_ROLLED_BACK: true,
   DEPLOYMENT_OUT_OF_POLICY: true,
+  WEBHOOK_CREATED: true,
+  WEBHOOK_UPDATED: true,
+  WEBHOOK_DELETED: true,
+  WEBHOOK_REDELIVERED: true,
 };
 
 /** Every action, for filters and for the test that produces each one. */

@@ -1,5 +1,14 @@
 /** Opaque global ids: base64url of `Type:rowId`. Stable across renames. */
-export type NodeType = 'RegisteredModel' | 'ModelVersion' | 'TransitionRequest' | 'AuditEvent' | 'Principal' | 'Environment' | 'Deployment';
+export type NodeType =
+  | 'RegisteredModel'
+  | 'ModelVersion'
+  | 'TransitionRequest'
+  | 'AuditEvent'
+  | 'Principal'
+  | 'Environment'
+  | 'Deployment'
+  | 'Webhook'
+  | 'WebhookDelivery';
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
   'RegisteredModel',
   'ModelVersion',
@@ -8,6 +17,8 @@ const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
   'Principal',
   'Environment',
   'Deployment',
+  'Webhook',
+  'WebhookDelivery',
 ]);
 
 export function toGlobalId(type: NodeType, id: number): string {

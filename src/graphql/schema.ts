@@ -17,6 +17,7 @@ import { renewLoadersAfterEachMutation } from './read-your-writes';
 import { EnvironmentResolver } from './resolvers/environment.resolver';
 import { DeploymentResolver } from './resolvers/deployment.resolver';
 import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } from './resolvers/model-deployments.resolver';
+import { WebhookDeliveryResolver, WebhookResolver } from './resolvers/webhook.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -35,6 +36,8 @@ export const resolvers: NonEmptyArray<Function> = [
   DeploymentResolver,
   RegisteredModelDeploymentsResolver,
   ModelVersionDeploymentsResolver,
+  WebhookResolver,
+  WebhookDeliveryResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

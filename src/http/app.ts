@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createServices } from '../services';
+import { WebhookDispatcher } from '../services/webhook-dispatcher';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { DocumentCache } from '../graphql/document-cache';
@@ -23,6 +24,8 @@ import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
+import { httpWebhookTransport } from './webhook-transport';
+import { webhookWakePlugin } from './webhook-wake.plugin';
 
 /** Parsed documents kept for reuse, by their real size in memory. */
 const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -31,6 +34,8 @@ export interface Gateway {
   app: express.Express;
   httpServer: Server;
   metrics: Metrics;
+  /** Sends webhook deliveries; absent when WEBHOOK_DISPATCHER=false. */
+  dispatcher: WebhookDispatcher | undefined;
   listen(port: number, host?: string): Promise<number>;
   /** Stops taking requests, lets in-flight ones finish, then closes the database. */
   stop(): Promise<void>;
@@ -43,9 +48,10 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.set('trust proxy', false);
   const httpServer = createServer(app);
   const schema = await getSchema();
-  const services = createServices(db);
+  const services = createServices(db, { allowPrivateUrls: config.webhooks.allowPrivateUrls });
   const metrics = new Metrics(db.statements);
   services.deployments.onStatus((environment, status) => metrics.deployment(environment, status));
+  const webhooks = config.webhooks.dispatcher ? webhookDispatcher(config, db, logger, metrics) : undefined;
 
   const limits: DocumentLimits = {
     maxBytes: config.maxDocumentBytes,
@@ -73,6 +79,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       limitsPlugin(schema, limits),
       storableTextPlugin(),
       observabilityPlugin(logger, metrics),
+      ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wake())] : []),
     ],
   });
   await apollo.start();
@@ -118,11 +125,13 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   );
   app.use(httpErrorHandler(logger));
 
+  webhooks?.dispatcher.start();
   let stopping: Promise<void> | undefined;
   return {
     app,
     httpServer,
     metrics,
+    dispatcher: webhooks?.dispatcher,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -134,10 +143,36 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     },
     stop() {
       stopping ??= (async () => {
-        await apollo.stop();
+        // Attempts in flight are aborted and stay due: another process, or this one restarted, sends them.
+        await Promise.all([apollo.stop(), webhooks?.dispatcher.stop()]);
+        webhooks?.transport.close();
         await db.close();
       })();
       return stopping;
     },
   };
+}
+
+/** The webhook dispatcher of this process, with its HTTP transport, logs and metrics. */
+function webhookDispatcher(config: Readonly<Config>, db: Database, logger: Logger, metrics: Metrics) {
+  const { allowPrivateUrls, timeoutMs, retryDelaysMs, deadAfterMs, pollIntervalMs, leaseMs } = config.webhooks;
+  const transport = httpWebhookTransport({ allowPrivate: allowPrivateUrls });
+  const dispatcher = new WebhookDispatcher(db, {
+    transport,
+    schedule: { delaysMs: retryDelaysMs, deadAfterMs, jitter: 0.2 },
+    timeoutMs,
+    pollIntervalMs,
+    leaseMs,
+    onAttempt(report) {
+      metrics.webhookAttempt(report.status, report.seconds, report.sinceEventSeconds);
+      // Names the webhook and the delivery, never its secret, URL or body.
+      const line = { webhook: report.webhook, deliveryId: report.deliveryId, status: report.status, statusCode: report.statusCode };
+      if (report.status === 'SUCCEEDED') logger.debug(line, 'webhook delivered');
+      else logger.warn({ ...line, error: report.error }, 'webhook delivery failed');
+    },
+    onError(error) {
+      logger.error({ err: error }, 'webhook dispatcher error');
+    },
+  });
+  return { dispatcher, transport };
 }

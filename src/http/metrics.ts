@@ -15,6 +15,9 @@ export class Metrics {
   private readonly statementsPerRequest: Histogram<'operation'>;
   private readonly deployments: Counter<'environment' | 'status'>;
   private readonly environments = new Set<string>();
+  private readonly webhookAttempts: Counter<'status'>;
+  private readonly webhookAttemptDuration: Histogram;
+  private readonly webhookLatency: Histogram;
 
   constructor(statements: StatementCounter) {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelgate_' });
@@ -43,6 +46,24 @@ export class Metrics {
       help: 'Deployments that entered a status (PENDING when started, then IN_PROGRESS, SUCCEEDED, FAILED or CANCELLED), by environment',
       labelNames: ['environment', 'status'],
       registers: [this.registry],
+    });
+    this.webhookAttempts = new Counter({
+      name: 'modelgate_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by the status they left the delivery in (SUCCEEDED, FAILED: retried later, DEAD)',
+      labelNames: ['status'],
+      registers: [this.registry],
+    });
+    this.webhookAttemptDuration = new Histogram({
+      name: 'modelgate_webhook_attempt_duration_seconds',
+      help: 'Duration of one webhook POST, answered or not',
+      registers: [this.registry],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.webhookLatency = new Histogram({
+      name: 'modelgate_webhook_delivery_latency_seconds',
+      help: 'From the commit of an event to its successful delivery, retries included',
+      registers: [this.registry],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120, 600, 3600, 86400],
     });
     let reported = 0;
     new Counter({
@@ -78,5 +99,11 @@ export class Metrics {
       else this.environments.add(environment);
     }
     this.deployments.inc({ environment, status });
+  }
+
+  webhookAttempt(status: string, seconds: number, sinceEventSeconds: number): void {
+    this.webhookAttempts.inc({ status });
+    this.webhookAttemptDuration.observe(seconds);
+    if (status === 'SUCCEEDED') this.webhookLatency.observe(Math.max(0, sinceEventSeconds));
   }
 }

@@ -7,9 +7,10 @@ import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
 import { EnvironmentService } from './environment.service';
 import { DeploymentService } from './deployment.service';
+import { WebhookService, type WebhookServiceOptions } from './webhook.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
-export function createServices(db: Database) {
+export function createServices(db: Database, webhooks: WebhookServiceOptions = { allowPrivateUrls: false }) {
   return {
     registry: new RegistryService(db),
     models: new ModelService(db),
@@ -19,6 +20,7 @@ export function createServices(db: Database) {
     apiKeys: new ApiKeyService(db),
     environments: new EnvironmentService(db),
     deployments: new DeploymentService(db),
+    webhooks: new WebhookService(db, webhooks),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Tx } from '../client';
 import type { AuditAction, AuditEvent } from '../../domain/audit';
+import { queueDeliveries } from './webhook-outbox.repository';
 
 /** An audit event as a change records it (the typed union of domain/audit.ts). */
 export type AuditEntry = AuditEvent;
@@ -10,7 +11,8 @@ export type AuditEntry = AuditEvent;
  */
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.auditEvent.createMany({
+  const events = await tx.auditEvent.createManyAndReturn({
+    select: { id: true },
     data: entries.map((e) => ({
       action: e.action,
       actor: e.actor,
@@ -19,6 +21,9 @@ export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<voi
       details: JSON.stringify(e.details),
     })),
   });
+  // Webhooks: the events' deliveries commit or roll back with them (one statement).
+  const eventIds = events.map((e) => e.id);
+  await queueDeliveries(tx, eventIds);
 }
 
 export type AuditRow = Awaited<ReturnType<Tx['auditEvent']['findUniqueOrThrow']>>;

@@ -3,6 +3,7 @@ import type { LoaderOptions } from './loader';
 import { registryLoaders } from './registry.loader';
 import { governanceLoaders } from './governance.loader';
 import { deploymentLoaders } from './deployment.loader';
+import { webhookLoaders } from './webhook.loader';
 
 /** Built fresh for every request, so a response never reads another request's cache. */
 export function createLoaders(db: Tx, options: LoaderOptions) {
@@ -10,6 +11,7 @@ export function createLoaders(db: Tx, options: LoaderOptions) {
     ...registryLoaders(db, options),
     ...governanceLoaders(db, options),
     ...deploymentLoaders(db, options),
+    ...webhookLoaders(db, options),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { Role } from '../../domain/roles';
+import { requireRole, Role } from '../../domain/roles';
 import type { Context } from '../context';
 import { fromGlobalId, type NodeType } from '../../domain/ids';
 import { Node } from '../types/node.type';
@@ -15,6 +15,9 @@ export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   Principal: (ctx, id) => ctx.loaders.principalById.load(id),
   Environment: (ctx, id) => ctx.loaders.environmentById.load(id),
   Deployment: (ctx, id) => ctx.loaders.deploymentById.load(id),
+  // Webhooks are ADMIN's, however they are reached.
+  Webhook: (ctx, id) => (requireRole(ctx.principal, Role.ADMIN), ctx.loaders.webhookById.load(id)),
+  WebhookDelivery: (ctx, id) => (requireRole(ctx.principal, Role.ADMIN), ctx.loaders.deliveryById.load(id)),
 };
 
 @Resolver()

@@ -1,0 +1,98 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/db/paths';
+
+/**
+ * Gateways as real processes (node main.js), for tests that need several of them on one
+ * database or a SIGKILL. Each test file builds into a folder of its own: process.test.ts
+ * rewrites dist/ while tests run. Incremental, so only a checkout's first run compiles fully.
+ */
+export function buildGateway(name: string): string {
+  const out = join(projectRoot, 'dist', `.${name}`);
+  const main = join(out, 'src', 'main.js');
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      out,
+      '--incremental',
+      '--tsBuildInfoFile',
+      join(out, 'tsbuildinfo.json'),
+    ],
+    { cwd: projectRoot, encoding: 'utf8' },
+  );
+  if (!existsSync(main)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  return main;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
+  /** The value of one Prometheus sample, e.g. `modelgate_webhook_deliveries_total{status="SUCCEEDED"}`, or 0. */
+  metric(sample: string): Promise<number>;
+}
+
+/** Starts `node main.js` with only the given environment, and waits until it is ready. */
+export async function startGateway(main: string, env: Record<string, string>, token: string): Promise<GatewayProcess> {
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, [main], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited early (${child.exitCode}): ${out}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`gateway not ready after 30 s: ${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    output: () => out,
+    exited,
+    async gql(query, variables) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.json() as never;
+    },
+    async metric(sample) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(sample + ' '));
+      return line ? Number(line.slice(sample.length + 1)) : 0;
+    },
+  };
+}
