@@ -17,6 +17,10 @@ export interface Config {
   /** Off only to measure the N+1 baseline in the benchmark. */
   dataloaders: boolean;
   shutdownTimeoutMs: number;
+  /** Events a subscription may have waiting before its connection is closed with 4408. */
+  subscriptionBufferLimit: number;
+  /** How often each process reads new events without being woken (a missed NOTIFY waits at most this). */
+  eventPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -89,5 +93,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    subscriptionBufferLimit: int(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 1_000_000),
+    eventPollMs: int(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
   });
 }

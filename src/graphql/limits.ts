@@ -58,19 +58,29 @@ export function limitsPlugin(schema: GraphQLSchema, maxDepth: number, maxCost: n
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
-          const fragments = fragmentsOf(document);
-          const depth = queryDepth(operation.selectionSet, fragments);
-          if (depth > maxDepth) {
-            throw limitError(`Query depth ${depth} exceeds the maximum query depth of ${maxDepth}`, 'MAX_QUERY_DEPTH', maxDepth, depth);
-          }
-          const cost = costOf(schema, documentOf(document, operation), request.variables ?? {});
-          if (cost > maxCost) {
-            throw limitError(`Query cost ${cost} exceeds the maximum query cost of ${maxCost}`, 'MAX_QUERY_COST', maxCost, cost);
-          }
+          checkLimits(schema, document, operation, request.variables ?? {}, { maxDepth, maxCost });
         },
       };
     },
   };
+}
+
+/** Throws BAD_USER_INPUT when the operation is deeper or costlier than allowed (HTTP and WebSocket alike). */
+export function checkLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  { maxDepth, maxCost }: { maxDepth: number; maxCost: number },
+): void {
+  const depth = queryDepth(operation.selectionSet, fragmentsOf(document));
+  if (depth > maxDepth) {
+    throw limitError(`Query depth ${depth} exceeds the maximum query depth of ${maxDepth}`, 'MAX_QUERY_DEPTH', maxDepth, depth);
+  }
+  const cost = costOf(schema, documentOf(document, operation), variables);
+  if (cost > maxCost) {
+    throw limitError(`Query cost ${cost} exceeds the maximum query cost of ${maxCost}`, 'MAX_QUERY_COST', maxCost, cost);
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { ModelVersionGovernanceResolver } from './resolvers/model-version-govern
 import { RegisteredModelGovernanceResolver } from './resolvers/registered-model-governance.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { ApiKeyResolver } from './resolvers/api-key.resolver';
+import { RegistryEventsResolver } from './resolvers/registry-events.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -27,7 +28,21 @@ export const resolvers: NonEmptyArray<Function> = [
   RegisteredModelGovernanceResolver,
   AuditResolver,
   ApiKeyResolver,
+  RegistryEventsResolver,
 ];
+
+/**
+ * type-graphql insists on a PubSub once a schema has subscriptions, even when each brings its
+ * own `subscribe` (registryEvents reads the event feed): this one refuses to be used.
+ */
+const noTopics = {
+  publish(): void {
+    throw new Error('modelgate publishes no topics: events come from the event feed');
+  },
+  subscribe(): AsyncIterable<never> {
+    throw new Error('modelgate publishes no topics: events come from the event feed');
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -39,6 +54,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    pubSub: noTopics,
   });
   return built;
 }

@@ -20,6 +20,7 @@ import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
+import { attachSubscriptions } from './subscriptions';
 
 export interface Gateway {
   app: express.Express;
@@ -58,6 +59,9 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     ],
   });
   await apollo.start();
+  await services.events.start({ pollMs: config.eventPollMs, onError: (err) => logger.error({ err }, 'event feed') });
+  const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
+  metrics.trackEvents(services.events, () => subscriptions.connections);
 
   app.use(healthRouter(db));
   app.get('/metrics', async (_req, res) => {
@@ -109,6 +113,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     },
     stop() {
       stopping ??= (async () => {
+        await subscriptions.close();
+        await services.events.stop();
         await apollo.stop();
         await db.close();
       })();

@@ -1,4 +1,5 @@
 import type { Tx } from '../client';
+import { sequenceEvents } from './event.repository';
 
 export interface AuditEntry {
   action: string;
@@ -8,8 +9,13 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Appends audit events; call it with the transaction client of the change it records. */
+/**
+ * Appends audit events; call it with the transaction client of the change it records, as the
+ * transaction's last write. Every audit event is also an event for subscribers.
+ */
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
+  // Events: ids in commit order, readers woken on commit (event.repository.ts).
+  await sequenceEvents(tx);
   await tx.auditEvent.createMany({
     data: entries.map((e) => ({
       action: e.action,
