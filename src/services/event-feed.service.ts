@@ -5,7 +5,7 @@ import type { AuditRow } from '../db/repositories/audit.repository';
 import { findEventsAfter, findMatchingEvents, latestEventId } from '../db/repositories/event.repository';
 import { eventMatcher, matches, type EventFilter, type EventMatcher } from '../domain/events';
 
-const READ_PAGE = 1000;
+const READ_PAGE = 500;
 const REPLAY_PAGE = 500;
 
 export interface FeedOptions {
@@ -134,6 +134,9 @@ export class EventFeed {
         for (const subscription of this.subscribers) subscription.offer(event);
       }
       if (events.length < READ_PAGE || this.stopped) return;
+      // A burst: let every subscriber send what it can before the next page lands in its
+      // buffer, so only one that really stopped reading fills up to its limit.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
