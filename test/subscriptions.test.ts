@@ -149,6 +149,58 @@ describe('who may subscribe', () => {
   });
 });
 
+describe('around the subscriptions', () => {
+  it('counts open subscriptions and published events on /metrics', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${api.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    const before = await metric('modelgate_events_published_total');
+    const subscriber = await subscribed();
+    expect(await metric('modelgate_subscriptions')).toBe(1);
+    expect(await metric('modelgate_subscription_connections')).toBe(1);
+    await create('sub-metrics');
+    await subscriber.waitFor(1);
+    expect(await metric('modelgate_events_published_total')).toBe(before + 1);
+  });
+
+  it('takes the token of an operation from its extensions.headers (what GraphiQL sends)', async () => {
+    const viewer = await api.token('sub-extensions-viewer', [Role.VIEWER]);
+    const query = `subscription { registryEvents { action modelName } }`;
+    const subscriber = await subscribe(api.url, { token: null, query, extensions: { headers: { Authorization: `Bearer ${viewer}` } } });
+    open.push(subscriber);
+    await openSubscriptions(api.url, 1);
+    await create('sub-via-extensions');
+    expect((await subscriber.waitFor(1)).map((e) => e.modelName)).toEqual(['sub-via-extensions']);
+    const refused = await subscribe(api.url, { token: null, query, extensions: { headers: { Authorization: 'Bearer mg_nope' } } });
+    open.push(refused);
+    expect(await refused.closed).toBe(4403);
+  });
+
+  it('lets anyone subscribe when anonymous reads are on', async () => {
+    const anonymous = await startApi({ ALLOW_ANONYMOUS_READ: 'true' });
+    try {
+      const subscriber = await subscribe(anonymous.url, { token: null });
+      await openSubscriptions(anonymous.url, 1);
+      await anonymous.data(CREATE, { input: { name: 'sub-anonymous' } });
+      expect((await subscriber.waitFor(1)).map((e) => e.modelName)).toEqual(['sub-anonymous']);
+      await subscriber.dispose();
+    } finally {
+      await anonymous.stop();
+    }
+  });
+
+  it('stopping the gateway closes open subscriptions with 1001 (going away) and does not hang', async () => {
+    const other = await startApi();
+    const subscriber = await subscribe(other.url, { token: other.adminToken });
+    await openSubscriptions(other.url, 1);
+    const started = Date.now();
+    await other.stop();
+    expect(await subscriber.closed).toBe(1001);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
 async function waitUntil(condition: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {

@@ -29,6 +29,8 @@ export interface SubscribeOptions {
   token?: string | null;
   variables?: { filter?: { modelNames?: string[]; actions?: string[] }; after?: string | null };
   query?: string;
+  /** Sent with the operation, as GraphiQL sends its Headers tab. */
+  extensions?: Record<string, unknown>;
 }
 
 /** A graphql-ws client (as a bot would use it) subscribed to registryEvents on `baseUrl`'s /graphql. */
@@ -60,7 +62,7 @@ export async function subscribe(baseUrl: string, options: SubscribeOptions = {})
     for (const l of listeners) l();
   };
   client.subscribe<{ registryEvents: ReceivedEvent }>(
-    { query: options.query ?? REGISTRY_EVENTS, variables: options.variables ?? {} },
+    { query: options.query ?? REGISTRY_EVENTS, variables: options.variables ?? {}, extensions: options.extensions },
     {
       next: (result) => {
         if (result.errors) errors.push(...result.errors);
