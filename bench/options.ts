@@ -5,7 +5,7 @@ import { projectRoot } from '../src/db/paths';
 /** A mistake of the caller's: reported as one line, without a stack. */
 export class UsageError extends Error {}
 
-export const WORKLOADS = ['dashboard', 'lookup', 'search', 'approve', 'webhooks'] as const;
+export const WORKLOADS = ['dashboard', 'lookup', 'search', 'approve', 'webhooks', 'events'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {
@@ -56,7 +56,10 @@ Options:
 
 Each version gets 5 tags and 5 metrics, each model 3 tags and 2 aliases (champion,
 challenger); about 30% of the models get a pending transition request, 30% an approved
-one with its decision and stage history, 10% a rejected one.`;
+one with its decision and stage history, 10% a rejected one.
+
+The events workload runs the approval bots again while 100 graphql-ws subscribers receive
+every event; it reports events/s and write-to-receive latency p50/p99.`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;

@@ -120,6 +120,16 @@ export function notes(report: BenchReport): string[] {
     );
   }
   for (const r of report.results) {
+    if (r.family !== 'events' || !r.extra) continue;
+    const e = r.extra;
+    lines.push(
+      `events: ${e.subscribers} subscribers while the approval bots ran: ${fixed(e.eventsPerSecond, 1)} events/s ` +
+        `(${fixed(e.deliveriesPerSecond, 0)} deliveries/s over all subscribers), write-to-receive p50 ${fixed(e.receiveLatencyP50Ms, 0)} ms, ` +
+        `p99 ${fixed(e.receiveLatencyP99Ms, 0)} ms; ${e.subscribersClosedEarly} subscribers closed early`,
+    );
+    // Webhooks: a line for webhook deliveries per second (e.webhookDeliveriesPerSecond) goes here.
+  }
+  for (const r of report.results) {
     if (r.limitedBy === 'amount')
       lines.push(`${r.workload} (${r.gateway}): slower than the run, measured over ${r.requests} requests instead`);
   }

@@ -20,10 +20,21 @@ import {
 } from './report';
 import { prepareDatabase } from './seed';
 import { killAll, startGateway } from './server';
+import { events } from './events';
 import { approve, dashboard, lookup, search, type PoolVersion, type Workload } from './workloads';
 import { measureWebhooks, type WebhookReport } from './webhooks';
 
 const log = (line: string) => process.stderr.write(line + '\n');
+
+/** The versions the approval bots may move now (the approve workload moved some). */
+async function readPool(url: string): Promise<PoolVersion[]> {
+  const db = createDatabase({ url, poolSize: 1 });
+  try {
+    return await approvalPool(db.prisma);
+  } finally {
+    await db.close();
+  }
+}
 const BOTS = 4;
 const PAGE_SIZES = [20, 100];
 
@@ -45,10 +56,11 @@ async function onGateway(
   const reports: WorkloadReport[] = [];
   try {
     for (const workload of workloads) {
+      await workload.prepare?.(gateway.url);
       const connections = Math.min(settings.connections, workload.maxConnections ?? Infinity);
       log(`  ${workload.name} on ${kind}: ${settings.warmup}s warm-up + ${settings.duration}s x ${connections} connections`);
       gateway.resetPeak();
-      const measured = await measure(gateway.url, workload, { ...settings, connections });
+      const measured = await measure(gateway.url, workload, { ...settings, connections }).finally(() => workload.finish?.());
       const rss = gateway.peakRss();
       for (const problem of measured.problems) log(`    ! ${workload.name}: ${problem}`);
       reports.push({
@@ -120,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(wanted.has('lookup') ? [lookup(params, keys)] : []),
     ...(wanted.has('search') ? [search(keys)] : []),
     ...(wanted.has('approve') ? [approve(pool, keys)] : []),
+    ...(wanted.has('events') ? [events(() => readPool(options.db), keys)] : []),
   ];
   if (onLoaders.length) results.push(...(await onGateway('loaders', options, keys, settings, onLoaders)));
   addRatios(results);

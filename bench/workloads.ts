@@ -26,6 +26,10 @@ export interface Workload {
   reset?(): void;
   /** Workload-specific counts of the measured run. */
   extra?(): Record<string, number>;
+  /** Called once the gateway runs, before probes and warm-up (e.g. to connect subscribers). */
+  prepare?(url: string): Promise<void>;
+  /** Called after the measured run. */
+  finish?(): Promise<void>;
 }
 
 const json = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });

@@ -27,6 +27,10 @@ export interface Config {
   dataloaders: boolean;
   shutdownTimeoutMs: number;
   webhooks: WebhookConfig;
+  /** Events a subscription may have waiting before its connection is closed with 4408. */
+  subscriptionBufferLimit: number;
+  /** How often each process reads new events without being woken (a missed NOTIFY waits at most this). */
+  eventPollMs: number;
 }
 
 /** Webhook delivery (WEBHOOK_* variables). */
@@ -179,5 +183,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     webhooks: Object.freeze(webhookConfig(env)),
+    subscriptionBufferLimit: int(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 1_000_000),
+    eventPollMs: int(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
   });
 }

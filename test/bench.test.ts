@@ -82,7 +82,7 @@ beforeAll(async () => {
     '--out',
     out,
   ];
-  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve,webhooks'], 90_000);
+  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve,webhooks,events'], 90_000);
   const latest = join(out, `latest-${testProvider()}.json`);
   if (existsSync(latest)) report = JSON.parse(readFileSync(latest, 'utf8')) as BenchReport;
 }, 150_000);
@@ -123,8 +123,9 @@ describe('npm run bench -- --quick at the smallest size', () => {
           'lookup/loaders',
           'search/loaders',
           'approve/loaders',
+          'events/loaders',
         ]
-      : ['lookup/loaders', 'approve/loaders'];
+      : ['lookup/loaders', 'approve/loaders', 'events/loaders'];
     expect(report.database.provider).toBe(testProvider());
     expect(report.results.map((r) => `${r.workload}/${r.gateway}`)).toEqual(expected);
     for (const r of report.results) {
@@ -134,9 +135,19 @@ describe('npm run bench -- --quick at the smallest size', () => {
       expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);
       expect(r.statementsPerRequest).toBeGreaterThan(0);
       expect(r.peakRssMb).toBeGreaterThan(0);
-      if (r.family !== 'approve') expect({ workload: r.workload, errors: r.errors }).toEqual({ workload: r.workload, errors: 0 });
+      if (r.family !== 'approve' && r.family !== 'events')
+        expect({ workload: r.workload, errors: r.errors }).toEqual({ workload: r.workload, errors: 0 });
     }
     expect(row('approve', 'loaders').extra?.approved).toBeGreaterThan(0);
+  });
+
+  it('measures events: 100 subscribers receive what the approval bots write, with latency', () => {
+    const e = row('events', 'loaders').extra!;
+    expect(e).toMatchObject({ subscribers: 100, subscribersClosedEarly: 0 });
+    expect(e.eventsPerSecond).toBeGreaterThan(0);
+    // Every subscriber receives every event (up to those in flight when the run ended).
+    expect(e.deliveriesPerSecond).toBeGreaterThan(e.eventsPerSecond * 50);
+    expect(e.receiveLatencyP99Ms).toBeGreaterThanOrEqual(e.receiveLatencyP50Ms);
   });
 
   // The dashboard and its baseline run on SQLite only (see above).

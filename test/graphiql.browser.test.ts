@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { FoundationCreateModelDocument } from './__generated__/graphql';
 import { startApi, type TestApi } from './support/api';
+import { openSubscriptions } from './support/subscriber';
 import { testProvider } from './support/databases';
 
 // A person opens GraphiQL in a real browser, enters a token and runs a query, with the
@@ -115,6 +116,30 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     const text = await result.innerText();
     expect(text).toContain('browser-visible-model');
     expect(text).not.toContain('UNAUTHENTICATED');
+  });
+
+  it('runs a subscription that shows an event made by another client', async () => {
+    if (!page.url().endsWith('/graphql')) await page.goto(`${api.url}/graphql`, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+    const headersEditor = '.graphiql-editor-tool .monaco-editor >> visible=true';
+    if (!(await page.locator(headersEditor).count())) await page.getByRole('button', { name: 'Headers' }).click();
+    await replaceEditorText(headersEditor, JSON.stringify({ Authorization: `Bearer ${api.adminToken}` }));
+    await replaceEditorText(
+      '.graphiql-query-editor .monaco-editor',
+      'subscription BrowserEvents { registryEvents(filter: { actions: ["MODEL_CREATED"] }) { action modelName } }',
+    );
+    await page.locator('.graphiql-tab', { hasText: 'BrowserEvents' }).waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    await openSubscriptions(api.url, 1);
+
+    await api.data(FoundationCreateModelDocument, { input: { name: 'created-while-watching' } });
+    try {
+      await page.locator('.graphiql-response', { hasText: 'created-while-watching' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await page.screenshot({ path: SCREENSHOT.replace('.png', '-subscription.png') });
+    }
+    expect(await page.locator('.graphiql-response').innerText()).toContain('MODEL_CREATED');
   });
 
   it('attempted no request off this machine', () => {

@@ -33,6 +33,8 @@ export class StatementCounter {
 export interface Database {
   prisma: Db;
   provider: Provider;
+  /** The connection string: event listeners open their own connection with it. */
+  url: string;
   statements: StatementCounter;
   close(): Promise<void>;
 }
@@ -69,5 +71,5 @@ export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Databas
     prisma = new SqliteClient({ adapter, log, transactionOptions });
   }
   (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
-  return { prisma, provider, statements, close: () => prisma.$disconnect() };
+  return { prisma, provider, url, statements, close: () => prisma.$disconnect() };
 }

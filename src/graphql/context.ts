@@ -13,4 +13,12 @@ export interface Context {
   createLoaders: () => Loaders;
   /** SQL statements this request ran so far. */
   statements: { count: number };
+  /** Set for operations over WebSocket: the connection a subscription streams over. */
+  connection?: SubscriptionConnection;
+}
+
+export interface SubscriptionConnection {
+  /** Events a subscription may have waiting before the connection is closed with 4408. */
+  bufferLimit: number;
+  close(code: number, reason: string): void;
 }

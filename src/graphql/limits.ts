@@ -9,6 +9,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { queryCost, queryDepth } from './cost';
@@ -112,31 +113,36 @@ export function documentRefusal(query: string, limits: DocumentLimits): GraphQLE
 }
 
 /** Refuses an operation over the depth or cost limit before anything executes (each fragment walked once). */
+export function checkLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: Pick<DocumentLimits, 'maxDepth' | 'maxCost'>,
+): void {
+  const fragments = fragmentsOf(document);
+  const depth = queryDepth(operation.selectionSet, fragments);
+  if (depth > limits.maxDepth) {
+    throw limitError(
+      `Query depth ${depth} exceeds the maximum query depth of ${limits.maxDepth}`,
+      'MAX_QUERY_DEPTH',
+      limits.maxDepth,
+      depth,
+    );
+  }
+  const cost = costOf(() => queryCost(schema, operation, fragments, variables));
+  if (cost > limits.maxCost) {
+    throw limitError(`Query cost ${cost} exceeds the maximum query cost of ${limits.maxCost}`, 'MAX_QUERY_COST', limits.maxCost, cost);
+  }
+}
+
+/** checkLimits for every HTTP operation, once Apollo has resolved it. */
 export function limitsPlugin(schema: GraphQLSchema, limits: Pick<DocumentLimits, 'maxDepth' | 'maxCost'>): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
-          if (!operation) return;
-          const fragments = fragmentsOf(document);
-          const depth = queryDepth(operation.selectionSet, fragments);
-          if (depth > limits.maxDepth) {
-            throw limitError(
-              `Query depth ${depth} exceeds the maximum query depth of ${limits.maxDepth}`,
-              'MAX_QUERY_DEPTH',
-              limits.maxDepth,
-              depth,
-            );
-          }
-          const cost = costOf(() => queryCost(schema, operation, fragments, request.variables ?? {}));
-          if (cost > limits.maxCost) {
-            throw limitError(
-              `Query cost ${cost} exceeds the maximum query cost of ${limits.maxCost}`,
-              'MAX_QUERY_COST',
-              limits.maxCost,
-              cost,
-            );
-          }
+          if (operation) checkLimits(schema, document, operation, request.variables ?? {}, limits);
         },
       };
     },

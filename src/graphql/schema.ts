@@ -18,6 +18,7 @@ import { EnvironmentResolver } from './resolvers/environment.resolver';
 import { DeploymentResolver } from './resolvers/deployment.resolver';
 import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } from './resolvers/model-deployments.resolver';
 import { WebhookDeliveryResolver, WebhookResolver } from './resolvers/webhook.resolver';
+import { RegistryEventsResolver } from './resolvers/registry-events.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -38,7 +39,21 @@ export const resolvers: NonEmptyArray<Function> = [
   ModelVersionDeploymentsResolver,
   WebhookResolver,
   WebhookDeliveryResolver,
+  RegistryEventsResolver,
 ];
+
+/**
+ * type-graphql insists on a PubSub once a schema has subscriptions, even when each brings its
+ * own `subscribe` (registryEvents reads the event feed): this one refuses to be used.
+ */
+const noTopics = {
+  publish(): void {
+    throw new Error('modelgate publishes no topics: events come from the event feed');
+  },
+  subscribe(): AsyncIterable<never> {
+    throw new Error('modelgate publishes no topics: events come from the event feed');
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -50,6 +65,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    pubSub: noTopics,
   }).then((schema) => {
     renewLoadersAfterEachMutation(schema);
     return schema;

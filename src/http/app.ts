@@ -24,6 +24,7 @@ import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
+import { attachSubscriptions } from './subscriptions';
 import { httpWebhookTransport } from './webhook-transport';
 import { webhookWakePlugin } from './webhook-wake.plugin';
 
@@ -83,6 +84,9 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     ],
   });
   await apollo.start();
+  await services.events.start({ pollMs: config.eventPollMs, onError: (err) => logger.error({ err }, 'event feed') });
+  const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
+  metrics.trackEvents(services.events, () => subscriptions.connections);
 
   app.use(healthRouter(db));
   app.get('/metrics', async (_req, res) => {
@@ -143,6 +147,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     },
     stop() {
       stopping ??= (async () => {
+        await subscriptions.close();
+        await services.events.stop();
         // Attempts in flight are aborted and stay due: another process, or this one restarted, sends them.
         await Promise.all([apollo.stop(), webhooks?.dispatcher.stop()]);
         webhooks?.transport.close();

@@ -16,7 +16,8 @@ query Dashboard {
  * GraphiQL with its scripts and styles inlined from the npm package: works with no internet.
  * The headers start empty rather than with a placeholder token: a placeholder would be sent
  * and refused, and the page would open on an UNAUTHENTICATED error instead of the schema
- * (introspection needs no token; the queries do).
+ * (introspection needs no token; the queries do). Subscriptions run over WebSocket
+ * (graphql-transport-ws) against the same endpoint, with the same headers.
  */
 export function graphiqlPage(endpoint: string): string {
   return renderGraphiQL({
@@ -25,5 +26,8 @@ export function graphiqlPage(endpoint: string): string {
     defaultQuery: EXAMPLE_QUERY,
     headers: '{}',
     shouldPersistHeaders: false,
+    // The renderer defaults to SSE at /graphql/stream; modelgate serves graphql-ws on /graphql
+    // itself. GraphiQL sends its Headers tab with each operation, which the server accepts.
+    subscriptionsProtocol: 'WS',
   } as Parameters<typeof renderGraphiQL>[0]);
 }

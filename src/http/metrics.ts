@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatementCounter } from '../db/client';
 
 const OPERATION = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -105,5 +105,35 @@ export class Metrics {
     this.webhookAttempts.inc({ status });
     this.webhookAttemptDuration.observe(seconds);
     if (status === 'SUCCEEDED') this.webhookLatency.observe(Math.max(0, sinceEventSeconds));
+  }
+
+  /** Subscriptions: read at scrape time from the event feed and the WebSocket server. */
+  trackEvents(feed: { readonly published: number; readonly subscriberCount: number }, connections: () => number): void {
+    let reported = 0;
+    new Counter({
+      name: 'modelgate_events_published_total',
+      help: 'Committed events this process read and handed to its subscribers',
+      registers: [this.registry],
+      collect() {
+        this.inc(feed.published - reported);
+        reported = feed.published;
+      },
+    });
+    new Gauge({
+      name: 'modelgate_subscriptions',
+      help: 'Open registryEvents subscriptions on this process',
+      registers: [this.registry],
+      collect() {
+        this.set(feed.subscriberCount);
+      },
+    });
+    new Gauge({
+      name: 'modelgate_subscription_connections',
+      help: 'Open WebSocket connections on /graphql',
+      registers: [this.registry],
+      collect() {
+        this.set(connections());
+      },
+    });
   }
 }

@@ -8,6 +8,7 @@ import { ApiKeyService } from './api-key.service';
 import { EnvironmentService } from './environment.service';
 import { DeploymentService } from './deployment.service';
 import { WebhookService, type WebhookServiceOptions } from './webhook.service';
+import { EventFeed } from './event-feed.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
 export function createServices(db: Database, webhooks: WebhookServiceOptions = { allowPrivateUrls: false }) {
@@ -21,6 +22,7 @@ export function createServices(db: Database, webhooks: WebhookServiceOptions = {
     environments: new EnvironmentService(db),
     deployments: new DeploymentService(db),
     webhooks: new WebhookService(db, webhooks),
+    events: new EventFeed(db),
   };
 }
 

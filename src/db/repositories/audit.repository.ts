@@ -1,5 +1,6 @@
 import type { Tx } from '../client';
 import type { AuditAction, AuditEvent } from '../../domain/audit';
+import { sequenceEvents } from './event.repository';
 import { queueDeliveries } from './webhook-outbox.repository';
 
 /** An audit event as a change records it (the typed union of domain/audit.ts). */
@@ -7,10 +8,14 @@ export type AuditEntry = AuditEvent;
 
 /**
  * Appends audit events: the single seam every audit write goes through. Call it once per
- * change, with the transaction client of the change it records, so the events commit with it.
+ * change, as the transaction's last write, with the transaction client of the change it
+ * records, so the events commit with it. Every audit event is also an event: for subscribers
+ * (ids in commit order, readers woken on commit: event.repository.ts) and for webhooks (the
+ * deliveries are queued in the same transaction: webhook-outbox.repository.ts).
  */
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  await sequenceEvents(tx);
   const events = await tx.auditEvent.createManyAndReturn({
     select: { id: true },
     data: entries.map((e) => ({

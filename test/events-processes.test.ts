@@ -1,0 +1,188 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { newToken } from '../src/db/repositories/api-key.repository';
+import { fromGlobalId } from '../src/domain/ids';
+import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+import { openSubscriptions, subscribe, type Subscriber } from './support/subscriber';
+
+// Several gateway processes on one PostgreSQL database: LISTEN/NOTIFY carries the wake-up
+// between them. SQLite is one process; its in-process path is what the other tests run.
+const describePostgres = testProvider() === 'postgres' ? describe : describe.skip;
+
+const root = join(__dirname, '..');
+// A build of its own, as bench.test.ts does: process.test.ts rewrites dist/ while tests run.
+const build = join(root, 'dist', '.events-test');
+const MAIN = join(build, 'src', 'main.js');
+
+function compile(): void {
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      require.resolve('typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      build,
+      '--incremental',
+      '--tsBuildInfoFile',
+      join(build, 'tsbuildinfo.json'),
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (!existsSync(MAIN)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Gateway {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+}
+
+async function startGateway(env: Record<string, string>): Promise<Gateway> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`gateway not ready: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url, output: () => output };
+}
+
+function stopGateway(gateway: Gateway, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (gateway.child.exitCode !== null || gateway.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    gateway.child.once('exit', () => resolve());
+    gateway.child.kill(signal);
+  });
+}
+
+const CREATE = `mutation Create($input: CreateRegisteredModelInput!) { createRegisteredModel(input: $input) { registeredModel { name } } }`;
+
+describePostgres('several gateway processes on one PostgreSQL database', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  const token = newToken();
+  let a: Gateway;
+  let b: Gateway;
+  const subscribers: Subscriber[] = [];
+
+  async function create(gateway: Gateway, name: string): Promise<void> {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: CREATE, variables: { input: { name } } }),
+    });
+    const body = (await response.json()) as { errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+  }
+
+  async function subscribed(gateway: Gateway, after?: string): Promise<Subscriber> {
+    const subscriber = await subscribe(gateway.url, { token, variables: after ? { after } : {} });
+    subscribers.push(subscriber);
+    return subscriber;
+  }
+
+  beforeAll(async () => {
+    compile();
+    database = await freshDatabase();
+    // A long poll interval: what arrives quickly was woken by NOTIFY, not found by polling.
+    env = { DATABASE_URL: database.url, BOOTSTRAP_ADMIN_TOKEN: token, DB_POOL_SIZE: '4', EVENT_POLL_INTERVAL_MS: '60000' };
+    a = await startGateway(env); // migrates first, alone
+    b = await startGateway(env);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(subscribers.map((s) => s.dispose()));
+    await Promise.all([a, b].filter(Boolean).map((g) => stopGateway(g)));
+    await database?.drop();
+  });
+
+  it('a subscriber on A receives, in order and promptly, the writes made through B (and the reverse)', async () => {
+    const onA = await subscribed(a);
+    const onB = await subscribed(b);
+    await Promise.all([openSubscriptions(a.url, 1), openSubscriptions(b.url, 1)]);
+    const started = Date.now();
+    await create(b, 'proc-b1');
+    await create(a, 'proc-a1');
+    await create(b, 'proc-b2');
+    for (const subscriber of [onA, onB]) {
+      expect((await subscriber.waitFor(3, 5000)).map((e) => e.modelName)).toEqual(['proc-b1', 'proc-a1', 'proc-b2']);
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('after A is killed (SIGKILL), a subscriber resumes with after and misses nothing written meanwhile', async () => {
+    const onA = await subscribed(a);
+    await openSubscriptions(a.url, 2);
+    await create(b, 'crash-1');
+    await create(b, 'crash-2');
+    const seen = await onA.waitFor(2, 5000);
+    const last = seen.at(-1)!;
+    expect(last.modelName).toBe('crash-2');
+
+    await stopGateway(a, 'SIGKILL');
+    expect(await onA.closed).not.toBe(1000);
+    await create(b, 'crash-3');
+    await create(b, 'crash-4');
+    a = await startGateway(env);
+    const resumed = await subscribed(a, last.id);
+    await openSubscriptions(a.url, 1);
+    await create(b, 'crash-5');
+    const events = await resumed.waitFor(3, 5000);
+    expect(events.map((e) => e.modelName)).toEqual(['crash-3', 'crash-4', 'crash-5']);
+    const ids = events.map((e) => fromGlobalId(e.id)!.id);
+    expect(ids[0]).toBeGreaterThan(fromGlobalId(last.id)!.id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resumed.events).toHaveLength(3);
+  });
+
+  it('when the listening connections are cut, they reconnect and events keep flowing without waiting for the poll', async () => {
+    const onA = await subscribed(a);
+    await openSubscriptions(a.url, 2);
+    const admin = new Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const cut = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'modelgate-events' AND datname = current_database()",
+      );
+      expect(cut.rowCount).toBe(2);
+    } finally {
+      await admin.end();
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = Date.now();
+    await create(b, 'relisten-1');
+    expect((await onA.waitFor(1, 5000)).map((e) => e.modelName)).toEqual(['relisten-1']);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
