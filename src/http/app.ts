@@ -37,7 +37,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.set('trust proxy', false);
   const httpServer = createServer(app);
   const schema = await getSchema();
-  const services = createServices(db);
+  const services = createServices(db, { apiKeyCacheMs: config.apiKeyCacheMs });
   const metrics = new Metrics(db.statements);
 
   const apollo = new ApolloServer<Context>({

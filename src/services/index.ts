@@ -7,14 +7,19 @@ import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
-export function createServices(db: Database) {
+export interface ServiceOptions {
+  /** API_KEY_CACHE_MS; 0 (every check reads the database) unless the gateway says otherwise. */
+  apiKeyCacheMs?: number;
+}
+
+export function createServices(db: Database, options: ServiceOptions = {}) {
   return {
     registry: new RegistryService(db),
     models: new ModelService(db),
     versions: new VersionService(db),
     aliases: new AliasService(db),
     governance: new GovernanceService(db),
-    apiKeys: new ApiKeyService(db),
+    apiKeys: new ApiKeyService(db, options.apiKeyCacheMs ?? 0),
   };
 }
 
