@@ -99,6 +99,17 @@ export async function wipe(url: string): Promise<void> {
   }
 }
 
+/** Runs SQL (several statements allowed) on a PostgreSQL database. */
+export async function pgExec(url: string, sql: string): Promise<void> {
+  const client = pgClient(url);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The URL without its password, for reports. */
 export function redact(url: string): string {
   if (providerOf(url) === 'sqlite') return url;

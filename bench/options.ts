@@ -23,6 +23,12 @@ export interface BenchOptions {
   workloads: WorkloadName[];
   /** Where the JSON results go. */
   out: string;
+  /** Compare with a peer server instead (only `postgraphile`). */
+  peer: 'postgraphile' | null;
+  /** Where the peer is installed (default: a new temporary directory). */
+  peerDir: string | undefined;
+  /** Interleaved rounds of the peer comparison. */
+  rounds: number;
 }
 
 export const DEFAULT_DB = `file:${join(projectRoot, 'data', 'bench.db')}`;
@@ -52,6 +58,13 @@ Options:
   --reuse               keep the database when it is already seeded with the same sizes
   --workloads <a,b>     any of ${WORKLOADS.join(', ')} (default: all)
   --out <dir>           directory for the JSON results (default bench/results)
+  --peer postgraphile   instead: modelgate side by side with PostGraphile 5.1.5 on the same
+                        PostgreSQL database (--db postgresql://...), same data (checked),
+                        dashboard-20, dashboard-100 and lookup measured in turn, round after
+                        round; prints the ratio per workload. PostGraphile and Node 22 are
+                        installed from npm into a temporary directory, not into this project.
+  --peer-dir <dir>      install the peer there instead (kept, so a second run skips the install)
+  --rounds <n>          rounds of the peer comparison (default 2)
   --help                print this and exit
 
 Each version gets 5 tags and 5 metrics, each model 3 tags and 2 aliases (champion,
@@ -101,6 +114,12 @@ function database(raw: string | undefined): string {
   throw new UsageError('--db must be file:<path> (SQLite) or postgresql://... (PostgreSQL)');
 }
 
+function peerName(raw: string | undefined): 'postgraphile' | null {
+  if (raw === undefined) return null;
+  if (raw !== 'postgraphile') throw new UsageError(`--peer knows only postgraphile, got "${raw}"`);
+  return raw;
+}
+
 /** Parses the command line; returns null when --help was asked for. Throws on a bad option. */
 export function parseOptions(argv: string[]): BenchOptions | null {
   const { values } = parseArgs({
@@ -117,6 +136,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       reuse: { type: 'boolean', default: false },
       workloads: { type: 'string' },
       out: { type: 'string' },
+      peer: { type: 'string' },
+      'peer-dir': { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -133,5 +155,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     reuse: values.reuse,
     workloads: workloads(values.workloads),
     out: values.out ?? join(projectRoot, 'bench', 'results'),
+    peer: peerName(values.peer),
+    peerDir: values['peer-dir'],
+    rounds: positiveInt('rounds', values.rounds, 2),
   };
 }

@@ -10,6 +10,8 @@ export interface GatewayOptions {
   adminToken: string;
   /** PostgreSQL connections of this gateway (the server allows 100 for everyone). */
   poolSize: number;
+  /** The node executable (default: the one running the benchmark). */
+  node?: string;
   /** More environment for this gateway (e.g. WEBHOOK_* settings). */
   env?: Record<string, string>;
 }
@@ -49,10 +51,14 @@ function status(pid: number, field: string): number | null {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  return startServer({
+    name: 'gateway',
+    node: options.node ?? process.execPath,
+    args: [MAIN],
     cwd: projectRoot,
+    port,
+    readyPath: '/readyz',
     env: {
-      ...process.env,
       DATABASE_URL: options.databaseUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -64,6 +70,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       NODE_ENV: 'production',
       ...options.env,
     },
+  });
+}
+
+export interface ServerCommand {
+  /** For messages: `gateway`, `postgraphile`. */
+  name: string;
+  node: string;
+  args: string[];
+  cwd: string;
+  port: number;
+  env: Record<string, string>;
+  /** A GET that answers 2xx once the server serves (any answer at all when null). */
+  readyPath: string | null;
+}
+
+/** Starts a server as a child process and waits until it serves. */
+export async function startServer(command: ServerCommand): Promise<RunningGateway> {
+  const child = spawn(command.node, command.args, {
+    cwd: command.cwd,
+    env: { ...process.env, ...command.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -76,7 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (output.length > 50) output.shift();
     if (ready && shown < 10) {
       shown += 1;
-      process.stderr.write(`    gateway: ${text.trimEnd().slice(0, 2000)}\n`);
+      process.stderr.write(`    ${command.name}: ${text.trimEnd().slice(0, 2000)}\n`);
     }
   };
   let ready = false;
@@ -97,13 +123,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clearTimeout(timer);
   };
 
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${command.port}`;
   try {
-    await waitReady(url, exited, 60_000);
+    await waitReady(url, command.readyPath, exited, 60_000);
     ready = true;
   } catch (error) {
     await stop();
-    throw new Error(`the gateway did not start: ${(error as Error).message}\n${output.join('')}`, { cause: error });
+    throw new Error(`the ${command.name} did not start: ${(error as Error).message}\n${output.join('')}`, { cause: error });
   }
   const pid = child.pid!;
   return {
@@ -122,7 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
-async function waitReady(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, readyPath: string | null, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
   let done: number | null | undefined;
   void exited.then((code) => {
     done = code;
@@ -131,8 +157,8 @@ async function waitReady(url: string, exited: Promise<number | null>, timeoutMs:
   while (Date.now() < deadline) {
     if (done !== undefined) throw new Error(`it exited with code ${done}`);
     try {
-      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return;
+      const response = await fetch(`${url}${readyPath ?? '/'}`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok || readyPath === null) return;
     } catch {
       // not listening yet
     }

@@ -21,6 +21,7 @@ describe('configuration', () => {
       maxQueryCost: 10_000,
       dbPoolSize: 10,
       dataloaders: true,
+      apiKeyCacheMs: 1000,
       shutdownTimeoutMs: 10_000,
       webhooks: {
         allowPrivateUrls: false,
@@ -57,6 +58,7 @@ describe('configuration', () => {
       MAX_QUERY_COST: '1000',
       DB_POOL_SIZE: '3',
       DATALOADERS: 'no',
+      API_KEY_CACHE_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '500',
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       WEBHOOK_DISPATCHER: 'false',
@@ -84,6 +86,7 @@ describe('configuration', () => {
       maxQueryCost: 1000,
       dbPoolSize: 3,
       dataloaders: false,
+      apiKeyCacheMs: 0,
       shutdownTimeoutMs: 500,
       webhooks: {
         allowPrivateUrls: true,
@@ -134,6 +137,7 @@ describe('configuration', () => {
     ['DB_POOL_SIZE', '0'],
     ['DB_POOL_SIZE', '501'],
     ['DATALOADERS', 'sometimes'],
+    ['API_KEY_CACHE_MS', '1001'],
     ['SHUTDOWN_TIMEOUT_MS', '-5'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
     ['WEBHOOK_ALLOW_PRIVATE_URLS', 'sure'],

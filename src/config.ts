@@ -25,6 +25,8 @@ export interface Config {
   dbPoolSize: number;
   /** Off only to measure the N+1 baseline in the benchmark. */
   dataloaders: boolean;
+  /** How long a checked API key is trusted without reading the database again (0: never). */
+  apiKeyCacheMs: number;
   shutdownTimeoutMs: number;
   webhooks: WebhookConfig;
   /** Events a subscription may have waiting before its connection is closed with 4408. */
@@ -181,6 +183,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 10, 10_000_000),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
+    // At most 1 s: a key revoked by another process must be refused within one second.
+    apiKeyCacheMs: int(env, 'API_KEY_CACHE_MS', 1000, 0, 1000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     webhooks: Object.freeze(webhookConfig(env)),
     subscriptionBufferLimit: int(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 1_000_000),

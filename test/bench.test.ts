@@ -152,9 +152,11 @@ describe('npm run bench -- --quick at the smallest size', () => {
 
   // The dashboard and its baseline run on SQLite only (see above).
   if (full)
-    it('runs as many statements per dashboard request at page size 100 as at 20, and shows the N+1 baseline', () => {
+    it('runs at most 4 statements per dashboard request at page size 100 as at 20, and shows the N+1 baseline', () => {
       const [at20, at100] = [row('dashboard-20', 'loaders'), row('dashboard-100', 'loaders')];
-      expect(at100.statementsPerRequest).toBe(at20.statementsPerRequest);
+      // 3 statements, and the API key's own now and then (a key is checked from a cache of 1 s).
+      for (const r of [at20, at100]) expect(r.statementsPerRequest).toBeGreaterThanOrEqual(3);
+      for (const r of [at20, at100]) expect(r.statementsPerRequest).toBeLessThanOrEqual(4);
       // 25 models: the naive gateway runs more statements for the 25 of page 100 than for the 20.
       expect(row('dashboard-100', 'naive').statementsPerRequest).toBeGreaterThan(row('dashboard-20', 'naive').statementsPerRequest);
       expect(row('dashboard-20', 'naive').statementsPerRequest).toBeGreaterThan(at20.statementsPerRequest);

@@ -39,6 +39,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
+// The provider of each client createDatabase made: hand-written SQL (db/sql.ts) speaks its dialect.
+const providers = new WeakMap<object, Provider>();
+
+/** The database a client created by createDatabase talks to. */
+export function providerOfClient(db: Tx): Provider {
+  const provider = providers.get(db);
+  if (!provider) throw new Error('not a client made by createDatabase');
+  return provider;
+}
+
 export function providerOf(url: string): Provider {
   return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
 }
@@ -70,6 +80,7 @@ export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Databas
     const adapter = serializedSqliteAdapter(sqlitePath(url));
     prisma = new SqliteClient({ adapter, log, transactionOptions });
   }
+  providers.set(prisma, provider);
   (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
   return { prisma, provider, url, statements, close: () => prisma.$disconnect() };
 }

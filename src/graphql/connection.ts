@@ -10,15 +10,31 @@ export interface ConnectionValue<T> {
   readonly totalCount: Promise<number> | number;
 }
 
+/** An edge whose cursor is encoded only when asked for: a dashboard asks for none of its hundreds. */
+class LazyEdge<T> {
+  constructor(
+    readonly node: T,
+    private readonly page: Page<T>,
+  ) {}
+
+  get cursor(): string {
+    return this.page.cursor(this.node);
+  }
+}
+
 export function toConnection<T>(page: Page<T>, totalCount: () => Promise<number> | number): ConnectionValue<T> {
-  const edges = page.rows.map((node) => ({ cursor: page.cursor(node), node }));
+  const edges = page.rows.map((node) => new LazyEdge(node, page));
   return {
     edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     },
     get totalCount() {
       return totalCount();

@@ -49,7 +49,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.set('trust proxy', false);
   const httpServer = createServer(app);
   const schema = await getSchema();
-  const services = createServices(db, { allowPrivateUrls: config.webhooks.allowPrivateUrls });
+  const services = createServices(db, { allowPrivateUrls: config.webhooks.allowPrivateUrls, apiKeyCacheMs: config.apiKeyCacheMs });
   const metrics = new Metrics(db.statements);
   services.deployments.onStatus((environment, status) => metrics.deployment(environment, status));
   const webhooks = config.webhooks.dispatcher ? webhookDispatcher(config, db, logger, metrics) : undefined;

@@ -4,11 +4,13 @@ import {
   insertApiKey,
   lockActiveAdmins,
   newToken,
-  principalForToken,
+  principalForTokenHash,
   revokeApiKeyRow,
   toPrincipal,
 } from '../db/repositories/api-key.repository';
+import { hashToken } from '../db/repositories/api-key.repository';
 import { recordAudit } from '../db/repositories/audit.repository';
+import { ApiKeyCache } from './api-key-cache';
 import { decideRevoke, validateKeyName, validateRoles } from '../domain/api-keys';
 import { notFound } from '../domain/errors';
 import { hasRole, Role, type Principal } from '../domain/roles';
@@ -19,11 +21,20 @@ import { uniquely } from './errors';
  * enters an audit event, an error message or a log line; audit details name the key instead.
  */
 export class ApiKeyService {
-  constructor(private readonly db: Database) {}
+  private readonly cache: ApiKeyCache;
+
+  /** cacheMs: how long a checked key is trusted without reading the database (0: never; see ApiKeyCache). */
+  constructor(
+    private readonly db: Database,
+    cacheMs = 0,
+  ) {
+    this.cache = new ApiKeyCache(cacheMs);
+  }
 
   /** The active principal a bearer token belongs to, or null when it is unknown or revoked. */
   authenticate(token: string): Promise<Principal | null> {
-    return principalForToken(this.db.prisma, token);
+    const hash = hashToken(token);
+    return this.cache.through(hash, () => principalForTokenHash(this.db.prisma, hash));
   }
 
   async create(actor: { name: string }, input: { name: string; roles: Role[] }): Promise<{ principal: Principal; token: string }> {
@@ -48,6 +59,15 @@ export class ApiKeyService {
    * be revoked (CONFLICT), so the registry never loses its administrator.
    */
   async revoke(actor: { name: string }, name: string): Promise<string> {
+    try {
+      return await this.revokeInTransaction(actor, name);
+    } finally {
+      // After the commit: from now on no request of this process is let in by a cached check.
+      this.cache.invalidate();
+    }
+  }
+
+  private revokeInTransaction(actor: { name: string }, name: string): Promise<string> {
     return this.db.prisma.$transaction(async (tx) => {
       const key = await findApiKeyByName(tx, name);
       if (!key) throw notFound(`No API key named "${name}"`);

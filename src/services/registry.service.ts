@@ -1,8 +1,7 @@
 import type { Database } from '../db/client';
-import { findAliasesByName } from '../db/repositories/alias.repository';
 import { findModelByName, type ModelRow } from '../db/repositories/model.repository';
 import { countModels, countVersions, modelWhere, pageModels, pageVersions, versionWhere } from '../db/repositories/search.repository';
-import { findVersion, findVersionsByIds, type VersionRow } from '../db/repositories/version.repository';
+import { findVersionWithChildren, type VersionRow, type VersionWithChildren } from '../db/repositories/version.repository';
 import { badInput } from '../domain/errors';
 import { pageSize, type Listing, type Page } from '../domain/paging';
 import { validateAlias } from '../domain/registry';
@@ -32,13 +31,20 @@ export class RegistryService {
 
   /** By number or by alias (exactly one); null when there is none. */
   async findVersion(modelName: string, ref: { version?: number | null; alias?: string | null }): Promise<VersionRow | null> {
+    return (await this.findVersionWith(modelName, ref, { metrics: false, tags: false }))?.version ?? null;
+  }
+
+  /** findVersion, with the version's metrics and tags read in the same statement when asked. */
+  async findVersionWith(
+    modelName: string,
+    ref: { version?: number | null; alias?: string | null },
+    include: { metrics: boolean; tags: boolean },
+  ): Promise<VersionWithChildren | null> {
     if ((ref.version == null) === (ref.alias == null)) throw badInput('Give exactly one of version and alias', { field: 'version' });
     if (!isLookupable(modelName)) return null;
-    if (ref.version != null) return findVersion(this.db.prisma, modelName, ref.version);
-    const model = await findModelByName(this.db.prisma, modelName);
-    if (!model || !isValidAlias(ref.alias!)) return null;
-    const [alias] = await findAliasesByName(this.db.prisma, [{ modelId: model.id, alias: ref.alias! }]);
-    return alias ? ((await findVersionsByIds(this.db.prisma, [alias.versionId]))[0] ?? null) : null;
+    if (ref.version != null) return findVersionWithChildren(this.db.prisma, modelName, { version: ref.version }, include);
+    if (!isValidAlias(ref.alias!)) return null;
+    return findVersionWithChildren(this.db.prisma, modelName, { alias: ref.alias! }, include);
   }
 
   searchModels(args: ListArgs<ModelFilterInput, ModelOrderField>): Promise<Listing<ModelRow>> {

@@ -28,6 +28,8 @@ export interface CallOptions {
 /** A gateway on a fresh database, listening on a free port, called over real HTTP. */
 export interface TestApi {
   url: string;
+  /** The database the gateway runs on (for a second gateway on the same one). */
+  databaseUrl: string;
   db: Database;
   gateway: Gateway;
   adminToken: string;
@@ -52,6 +54,9 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
     LOG_LEVEL: 'silent',
     BOOTSTRAP_ADMIN_TOKEN: adminToken,
     DB_POOL_SIZE: '5',
+    // Every request reads its key, so statement counts are exact whatever the timing; the
+    // cache has its own tests (test/read-path.test.ts).
+    API_KEY_CACHE_MS: '0',
     ...overrides,
   });
   await migrate(config.databaseUrl);
@@ -83,6 +88,7 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
 
   return {
     url,
+    databaseUrl: config.databaseUrl,
     db,
     gateway,
     adminToken,

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../bench/free-port';
 import { projectRoot } from '../../src/db/paths';
 
 /**
@@ -28,18 +28,6 @@ export function buildGateway(name: string): string {
   );
   if (!existsSync(main)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
   return main;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface GatewayProcess {

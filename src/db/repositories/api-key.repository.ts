@@ -17,8 +17,13 @@ export function toPrincipal(row: { id: number; name: string; roles: string }): P
 }
 
 /** The active principal a token belongs to, or null when it is unknown or revoked. */
-export async function principalForToken(db: Tx, token: string): Promise<Principal | null> {
-  const row = await db.apiKey.findUnique({ where: { tokenHash: hashToken(token) } });
+export function principalForToken(db: Tx, token: string): Promise<Principal | null> {
+  return principalForTokenHash(db, hashToken(token));
+}
+
+/** principalForToken, for a token already hashed. */
+export async function principalForTokenHash(db: Tx, tokenHash: string): Promise<Principal | null> {
+  const row = await db.apiKey.findUnique({ where: { tokenHash } });
   return row && !row.revokedAt ? toPrincipal(row) : null;
 }
 

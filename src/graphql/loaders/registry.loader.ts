@@ -3,7 +3,9 @@ import type { Tx } from '../../db/client';
 import { findAliasesByName, findModelAliases, findVersionAliases } from '../../db/repositories/alias.repository';
 import { findVersionMetrics } from '../../db/repositories/metric.repository';
 import { findModelsByIds } from '../../db/repositories/model.repository';
-import { countVersionsOfModels, pageVersionsOfModels, versionWhere } from '../../db/repositories/search.repository';
+import { findModelChildren, NO_PARTS, type ChildParts, type ModelChildren } from '../../db/repositories/model-children.repository';
+import { countVersionsOfModels, modelVersionsKeyset, pageVersionsOfModels, versionWhere } from '../../db/repositories/search.repository';
+import { toPage } from '../../db/keyset';
 import { findModelTags, findVersionTags } from '../../db/repositories/tag.repository';
 import { findVersionsByIds, findVersionsByNumbers, latestNumbersPerStage, type VersionRow } from '../../db/repositories/version.repository';
 import { pageSize, type Page } from '../../domain/paging';
@@ -27,6 +29,36 @@ export interface ModelVersionsKey extends ListArgs<VersionFilterInput, VersionOr
 
 const numberKey = (modelId: number, version: number) => `${modelId}:${version}`;
 const aliasKey = (modelId: number, alias: string) => `${modelId}:${alias}`;
+
+/**
+ * One part of a model's children, as `modelChildren` keys name it: `tags`, `aliases` (`+v`: with
+ * the versions they point at), `latest` (`+m`, `+t`, `+mt`: with their metrics and/or tags),
+ * `first:<n>` (the n newest versions), `count` (live versions).
+ */
+export type ChildPart = 'tags' | 'aliases' | 'aliases+v' | 'latest' | 'latest+m' | 'latest+t' | 'latest+mt' | `first:${number}` | 'count';
+
+const childKey = (modelId: number, part: ChildPart) => `${modelId}|${part}`;
+
+function partsOf(keys: readonly string[]): { modelIds: number[]; parts: ChildParts } {
+  const parts: ChildParts = { ...NO_PARTS };
+  const modelIds = new Set<number>();
+  for (const key of keys) {
+    const at = key.indexOf('|');
+    modelIds.add(Number(key.slice(0, at)));
+    const part = key.slice(at + 1);
+    if (part === 'tags') parts.tags = true;
+    else if (part.startsWith('aliases')) {
+      parts.aliases = true;
+      if (part.endsWith('+v')) parts.aliasVersions = true;
+    } else if (part.startsWith('latest')) {
+      parts.latest = true;
+      if (part.includes('m', 6)) parts.latestMetrics = true;
+      if (part.includes('t', 6)) parts.latestTags = true;
+    } else if (part.startsWith('first:')) parts.firstVersions = Math.max(parts.firstVersions, Number(part.slice(6)));
+    else if (part === 'count') parts.versionCount = true;
+  }
+  return { modelIds: [...modelIds], parts };
+}
 
 function errorOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -60,6 +92,50 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
       ),
     (v) => numberKey(v.modelId, v.version),
   );
+
+  const versionMetrics = groupLoader(
+    options,
+    (ids: readonly number[]) => findVersionMetrics(db, ids),
+    (m) => m.versionId,
+  );
+  const versionTags = groupLoader(
+    options,
+    (ids: readonly number[]) => findVersionTags(db, ids),
+    (t) => t.versionId,
+  );
+
+  /**
+   * Every child list of the models a request shows, in ONE statement per tick: the resolvers of
+   * a page's tags, aliases, latest versions and first versions (with their count) all run in the
+   * same tick, so their keys meet in one batch. What a part also read (the aliases' versions, the
+   * latest versions' metrics and tags) primes the loaders that the next level asks.
+   */
+  const modelChildren = new DataLoader<string, unknown>(async (keys) => {
+    const { modelIds, parts } = partsOf(keys);
+    const children = await findModelChildren(db, modelIds, parts);
+    if (options.batch) prime(children);
+    return keys.map((key) => {
+      const at = key.indexOf('|');
+      const found = children.get(Number(key.slice(0, at)));
+      const part = key.slice(at + 1);
+      if (!found) return part === 'count' ? 0 : [];
+      if (part === 'tags') return found.tags;
+      if (part.startsWith('aliases')) return found.aliases;
+      if (part.startsWith('latest')) return found.latest.map((l) => l.version);
+      if (part.startsWith('first:')) return found.firstVersions.slice(0, Number(part.slice(6)));
+      return found.versionCount;
+    });
+  }, dataLoaderOptions);
+
+  function prime(children: Map<number, ModelChildren>) {
+    for (const c of children.values()) {
+      for (const v of c.aliasVersions) versionById.prime(v.id, v);
+      for (const l of c.latest) {
+        if (l.metrics) versionMetrics.prime(l.version.id, l.metrics);
+        if (l.tags) versionTags.prime(l.version.id, l.tags);
+      }
+    }
+  }
 
   /** The newest live version in each stage of a model, in stage order: one groupBy, one fetch. */
   const latestVersions = new DataLoader<number, VersionRow[]>(async (modelIds) => {
@@ -152,16 +228,11 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
         ),
       (a) => aliasKey(a.modelId, a.alias),
     ),
-    versionTags: groupLoader(
-      options,
-      (ids: readonly number[]) => findVersionTags(db, ids),
-      (t) => t.versionId,
-    ),
-    versionMetrics: groupLoader(
-      options,
-      (ids: readonly number[]) => findVersionMetrics(db, ids),
-      (m) => m.versionId,
-    ),
+    versionTags,
+    versionMetrics,
+    modelChildren,
+    /** A part of a model's children (see ChildPart). */
+    childrenOf: <T>(modelId: number, part: ChildPart) => modelChildren.load(childKey(modelId, part)) as Promise<T>,
     versionAliases: groupLoader(
       options,
       (ids: readonly number[]) => findVersionAliases(db, ids),
@@ -171,3 +242,23 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
 }
 
 export { numberKey, aliasKey };
+
+/**
+ * The first page of a model's unfiltered versions, newest first (what a dashboard asks): read
+ * with the model's other children (`first:<n>`) rather than by modelVersionsPage.
+ */
+export function isNewestFirstPage(key: ModelVersionsKey): boolean {
+  if (key.after != null) return false;
+  try {
+    pageSize(key.first);
+    const [order, ...rest] = sortKeys(key.orderBy, VERSION_ORDER_FIELDS, DEFAULT_VERSION_ORDER);
+    return rest.length === 0 && order.field === 'version' && order.direction === 'desc' && isUnfiltered(versionSearch(key.filter));
+  } catch {
+    return false; // modelVersionsPage reports the error
+  }
+}
+
+/** The page of isNewestFirstPage from `size + 1` newest rows, with the same cursors as modelVersionsPage. */
+export function newestFirstPage(modelId: number, size: number, rows: VersionRow[]): Page<VersionRow> {
+  return toPage(modelVersionsKeyset(modelId, DEFAULT_VERSION_ORDER), { first: size, after: null }, rows);
+}

@@ -1,4 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { subfields } from '../selection';
 import type { VersionRow } from '../../db/repositories/version.repository';
 import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
@@ -25,13 +27,24 @@ import { RegisteredModel } from '../types/registered-model.type';
 export class ModelVersionResolver {
   @Authorized(Role.VIEWER)
   @Query(() => ModelVersion, { nullable: true, description: 'Exactly one of `version` and `alias` must be given.' })
-  modelVersion(
+  async modelVersion(
     @Arg('name') name: string,
     @Arg('version', () => Int, { nullable: true }) version: number | null,
     @Arg('alias', () => String, { nullable: true }) alias: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<VersionRow | null> {
-    return ctx.services.registry.findVersion(name, { version, alias });
+    const asked = subfields(info);
+    const found = await ctx.services.registry.findVersionWith(
+      name,
+      { version, alias },
+      { metrics: asked.has('metrics'), tags: asked.has('tags') },
+    );
+    if (!found) return null;
+    // Read in the same statement: the metrics and tags resolvers find them in their loaders.
+    if (found.metrics) ctx.loaders.versionMetrics.prime(found.version.id, found.metrics);
+    if (found.tags) ctx.loaders.versionTags.prime(found.version.id, found.tags);
+    return found.version;
   }
 
   @Authorized(Role.VIEWER)

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import type { VersionRow } from '../../db/repositories/version.repository';
 import { latestStages } from '../../domain/stages';
@@ -20,7 +21,10 @@ import {
   UpdateRegisteredModelPayload,
 } from '../inputs/registered-model.input';
 import { ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder } from '../inputs/registry-filter.input';
-import { aliasKey, numberKey } from '../loaders/registry.loader';
+import { aliasKey, isNewestFirstPage, newestFirstPage, numberKey } from '../loaders/registry.loader';
+import type { AliasRow, ModelTagRow } from '../../db/repositories/model-children.repository';
+import { pageSize } from '../../domain/paging';
+import { subfields } from '../selection';
 import { Tag } from '../types/common.type';
 import { Stage } from '../types/enums';
 import { ModelAlias } from '../types/model-alias.type';
@@ -93,12 +97,12 @@ export class RegisteredModelResolver {
 
   @FieldResolver(() => [Tag])
   tags(@Root() model: ModelRow, @Ctx() ctx: Context) {
-    return ctx.loaders.modelTags.load(model.id);
+    return ctx.loaders.childrenOf<ModelTagRow[]>(model.id, 'tags');
   }
 
   @FieldResolver(() => [ModelAlias])
-  aliases(@Root() model: ModelRow, @Ctx() ctx: Context) {
-    return ctx.loaders.modelAliases.load(model.id);
+  aliases(@Root() model: ModelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.childrenOf<AliasRow[]>(model.id, subfields(info).has('version') ? 'aliases+v' : 'aliases');
   }
 
   @FieldResolver(() => [ModelVersion], { description: 'The newest version in each stage; all stages when `stages` is omitted or empty.' })
@@ -106,9 +110,12 @@ export class RegisteredModelResolver {
     @Root() model: ModelRow,
     @Arg('stages', () => [Stage], { nullable: true }) stages: Stage[] | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<VersionRow[]> {
     const wanted = new Set<string>(latestStages(stages));
-    return (await ctx.loaders.latestVersions.load(model.id)).filter((v) => wanted.has(v.stage));
+    const asked = subfields(info);
+    const part = asked.has('metrics') ? (asked.has('tags') ? 'latest+mt' : 'latest+m') : asked.has('tags') ? 'latest+t' : 'latest';
+    return (await ctx.loaders.childrenOf<VersionRow[]>(model.id, part)).filter((v) => wanted.has(v.stage));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true })
@@ -130,8 +137,21 @@ export class RegisteredModelResolver {
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const page = await ctx.loaders.modelVersionsPage.load({ modelId: model.id, filter, orderBy, first, after });
+    const key = { modelId: model.id, filter, orderBy, first, after };
+    if (isNewestFirstPage(key)) {
+      // The dashboard's shape: its rows and its count come with the model's other children.
+      const size = pageSize(first);
+      const [rows, count] = await Promise.all([
+        ctx.loaders.childrenOf<VersionRow[]>(model.id, `first:${size + 1}`),
+        subfields(info).has('totalCount') ? ctx.loaders.childrenOf<number>(model.id, 'count') : null,
+      ]);
+      return toConnection(newestFirstPage(model.id, size, rows), () =>
+        Promise.resolve(count ?? ctx.loaders.childrenOf<number>(model.id, 'count')),
+      );
+    }
+    const page = await ctx.loaders.modelVersionsPage.load(key);
     if (page instanceof Error) throw page;
     return toConnection(page, () => ctx.loaders.modelVersionsCount.load({ modelId: model.id, filter }));
   }
