@@ -17,6 +17,7 @@ describe('configuration', () => {
       dbPoolSize: 10,
       dataloaders: true,
       shutdownTimeoutMs: 10_000,
+      corsOrigins: [],
     });
   });
 
@@ -40,6 +41,7 @@ describe('configuration', () => {
       DB_POOL_SIZE: '3',
       DATALOADERS: 'no',
       SHUTDOWN_TIMEOUT_MS: '500',
+      CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000/',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -55,6 +57,7 @@ describe('configuration', () => {
       dbPoolSize: 3,
       dataloaders: false,
       shutdownTimeoutMs: 500,
+      corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -88,11 +91,21 @@ describe('configuration', () => {
     ['DATALOADERS', 'sometimes'],
     ['SHUTDOWN_TIMEOUT_MS', '-5'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'dash.example.com'],
+    ['CORS_ORIGINS', 'https://dash.example.com/app'],
+    ['CORS_ORIGINS', 'ftp://files.example.com'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(name);
+  });
+
+  it('allows CORS_ORIGINS=* only together with anonymous reads, and never mixed with origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: '*', ALLOW_ANONYMOUS_READ: 'true' }).corsOrigins).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: '*', ALLOW_ANONYMOUS_READ: 'false' })).toThrow('ALLOW_ANONYMOUS_READ');
+    expect(() => loadConfig({ CORS_ORIGINS: '*,https://a.example', ALLOW_ANONYMOUS_READ: 'true' })).toThrow('CORS_ORIGINS');
   });
 
   it('does not echo a rejected bootstrap token in its error', () => {

@@ -17,6 +17,8 @@ export interface Config {
   /** Off only to measure the N+1 baseline in the benchmark. */
   dataloaders: boolean;
   shutdownTimeoutMs: number;
+  /** Browser origins allowed to call /graphql cross-origin; ['*'] for any (only with anonymous reads). */
+  corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -69,13 +71,43 @@ function bootstrapToken(env: Env): string | undefined {
   return token;
 }
 
+function corsOrigins(env: Env, allowAnonymousRead: boolean): readonly string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return Object.freeze([]);
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.includes('*')) {
+    // Any site may then call the API from its visitors' browsers: only sensible for public data.
+    if (origins.length > 1) throw new ConfigError('CORS_ORIGINS must be either "*" or a list of origins, not both');
+    if (!allowAnonymousRead) throw new ConfigError('CORS_ORIGINS=* needs ALLOW_ANONYMOUS_READ=true; list the origins instead');
+    return Object.freeze(origins);
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins such as https://dashboard.example.com (scheme, host, port; no path), got "${origin}"`,
+      );
+    }
+  }
+  return Object.freeze(origins.map((o) => new URL(o).origin));
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const allowAnonymousRead = bool(env, 'ALLOW_ANONYMOUS_READ', false);
   return Object.freeze({
     databaseUrl: databaseUrl(env),
     port: int(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    allowAnonymousRead: bool(env, 'ALLOW_ANONYMOUS_READ', false),
+    allowAnonymousRead,
     bootstrapAdminToken: bootstrapToken(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     introspection: bool(env, 'INTROSPECTION', true),
@@ -89,5 +121,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    corsOrigins: corsOrigins(env, allowAnonymousRead),
   });
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -25,18 +26,31 @@ if (testProvider() === 'sqlite' && !executablePath) {
 const describeBrowser = executablePath ? describe : describe.skip;
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+/** A dashboard's own web server: one page on its own origin (another port is another origin). */
+async function startPageServer(): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>dashboard</title><p>dashboard</p>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { origin: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, server };
+}
 const SCREENSHOT = join(tmpdir(), 'modelgate-graphiql.png');
 
 describeBrowser('GraphiQL in headless Chromium, offline', () => {
   let api: TestApi;
   let context: BrowserContext;
   let page: Page;
+  let dashboard: { origin: string; server: Server };
+  let stranger: { origin: string; server: Server };
   const userDataDir = mkdtempSync(join(tmpdir(), 'modelgate-chromium-'));
   /** Every request the page tried to send off this machine. */
   const external: string[] = [];
 
   beforeAll(async () => {
-    api = await startApi();
+    [dashboard, stranger] = await Promise.all([startPageServer(), startPageServer()]);
+    api = await startApi({ CORS_ORIGINS: dashboard.origin });
     await api.data(FoundationCreateModelDocument, { input: { name: 'browser-visible-model', description: 'seen through GraphiQL' } });
     // A fresh profile directory: nothing remembered from an earlier run (GraphiQL keeps tabs in it).
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -65,6 +79,8 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
   afterAll(async () => {
     await context?.close();
     await api?.stop();
+    dashboard?.server.close();
+    stranger?.server.close();
     rmSync(userDataDir, { recursive: true, force: true });
   });
 
@@ -115,6 +131,47 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     const text = await result.innerText();
     expect(text).toContain('browser-visible-model');
     expect(text).not.toContain('UNAUTHENTICATED');
+  });
+
+  /** From a page on `origin`, a script's fetch of the API with a token (so the browser sends a preflight). */
+  async function crossOriginFetch(
+    origin: string,
+  ): Promise<{ ok: true; body: unknown; requestId: string | null } | { ok: false; error: string }> {
+    const other = await context.newPage();
+    try {
+      await other.goto(origin, { waitUntil: 'load' });
+      return await other.evaluate(
+        async ({ url, token }) => {
+          try {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query: '{ registeredModel(name: "browser-visible-model") { description } }' }),
+            });
+            return { ok: true as const, body: await response.json(), requestId: response.headers.get('x-request-id') };
+          } catch (error) {
+            return { ok: false as const, error: String(error) };
+          }
+        },
+        { url: `${api.url}/graphql`, token: api.adminToken },
+      );
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('lets a dashboard on an allowed origin call the API with a token, and read x-request-id', async () => {
+    const result = await crossOriginFetch(dashboard.origin);
+    expect(result).toEqual({
+      ok: true,
+      body: { data: { registeredModel: { description: 'seen through GraphiQL' } } },
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('lets the browser refuse the response to a page on an origin not in CORS_ORIGINS', async () => {
+    const result = await crossOriginFetch(stranger.origin);
+    expect(result).toEqual({ ok: false, error: expect.stringContaining('Failed to fetch') });
   });
 
   it('attempted no request off this machine', () => {

@@ -14,6 +14,7 @@ import { limitsPlugin } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
 import { authenticate } from './auth';
+import { corsMiddleware } from './cors';
 import { httpErrorHandler } from './errors';
 import { graphiqlPage } from './graphiql';
 import { healthRouter } from './health';
@@ -63,6 +64,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use('/graphql', corsMiddleware(config.corsOrigins));
   if (config.graphiql) {
     const page = graphiqlPage('/graphql');
     app.get('/graphql', (req, res, next) => {
