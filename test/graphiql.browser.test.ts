@@ -104,33 +104,60 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     expect(await page.locator('.graphiql-response').innerText()).not.toMatch(/UNAUTHENTICATED|errors|BAD_USER_INPUT/);
   });
 
-  it('runs a query with the token typed into the headers editor and shows the result', async () => {
-    if (!page.url().endsWith('/graphql')) await page.goto(`${api.url}/graphql`, { waitUntil: 'load' });
-    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
-
-    // The Headers tab toggles: open it unless it is open already.
+  /** Types the token into the Headers editor (opening the tab unless it is open already). */
+  async function enterToken(): Promise<void> {
     const headersEditor = '.graphiql-editor-tool .monaco-editor >> visible=true';
     await page.getByRole('button', { name: 'Headers' }).click();
     if (!(await page.locator(headersEditor).count())) await page.getByRole('button', { name: 'Headers' }).click();
     await replaceEditorText(headersEditor, JSON.stringify({ Authorization: `Bearer ${api.adminToken}` }));
-    await replaceEditorText(
-      '.graphiql-query-editor .monaco-editor',
-      'query BrowserModel { registeredModel(name: "browser-visible-model") { name description } }',
-    );
+  }
+
+  /** Runs the editor's operation and waits for the model's description in the result pane. */
+  async function runAndSeeResult(): Promise<string> {
     // GraphiQL parses the editor's text after a short debounce to learn the operation's name.
     await page.locator('.graphiql-tab', { hasText: 'BrowserModel' }).waitFor({ timeout: 10_000 });
     await page.waitForTimeout(500);
     await page.getByRole('button', { name: /Execute query/ }).click();
-
-    const result = page.locator('.graphiql-response');
     try {
       await page.locator('.graphiql-response', { hasText: 'seen through GraphiQL' }).waitFor({ timeout: 20_000 });
     } finally {
       await page.screenshot({ path: SCREENSHOT }); // what the page showed, for a person to look at
     }
-    const text = await result.innerText();
+    return page.locator('.graphiql-response').innerText();
+  }
+
+  const QUERY = 'query BrowserModel { registeredModel(name: "browser-visible-model") { name description } }';
+
+  it('runs a query with the token typed into the headers editor and shows the result', async () => {
+    if (!page.url().endsWith('/graphql')) await page.goto(`${api.url}/graphql`, { waitUntil: 'load' });
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+    await enterToken();
+    await replaceEditorText('.graphiql-query-editor .monaco-editor', QUERY);
+    const text = await runAndSeeResult();
     expect(text).toContain('browser-visible-model');
     expect(text).not.toContain('UNAUTHENTICATED');
+  });
+
+  it('survives a reload: the URL GraphiQL wrote (?query=...) opens GraphiQL with that query, which runs again', async () => {
+    // GraphiQL keeps the operation in the address bar; a reload or a shared link sends it to the server.
+    await page.waitForURL(/\/graphql\?.*query=/, { timeout: 10_000 });
+    const shared = page.url();
+    const response = await page.reload({ waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('.graphiql-query-editor').innerText()).toContain('browser-visible-model');
+    expect(page.url()).toBe(shared);
+    // The token is not kept (shouldPersistHeaders is off): the person enters it again.
+    await enterToken();
+    expect(await runAndSeeResult()).toContain('browser-visible-model');
+  });
+
+  it('opens a shared link with the query from its URL', async () => {
+    const link = `${api.url}/graphql?query=${encodeURIComponent('query SharedLink { viewer { name roles } }')}`;
+    expect((await page.goto(link, { waitUntil: 'load' }))?.status()).toBe(200);
+    await page.locator('.graphiql-tab', { hasText: 'SharedLink' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('.graphiql-query-editor').innerText()).toContain('viewer');
   });
 
   /** From a page on `origin`, a script's fetch of the API with a token (so the browser sends a preflight). */

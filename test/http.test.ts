@@ -275,6 +275,16 @@ describe('GraphiQL', () => {
     bodies.splice(bodies.indexOf(r.text), 1); // its bundled scripts are not an API answer
   });
 
+  it('serves the page to a browser navigating to a GraphiQL link with ?query=..., and JSON to other clients', async () => {
+    const path = `/graphql?query=${encodeURIComponent('{ viewer { name } }')}`;
+    const r = await send(path, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    bodies.splice(bodies.indexOf(r.text), 1);
+    const api = await send(path, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(api.headers.get('content-type')).toMatch(/json/);
+  });
+
   it('is not served when GRAPHIQL=false', async () => {
     const r = await send('/graphql', { headers: { accept: 'text/html' } }, locked);
     expect(r.headers.get('content-type') ?? '').not.toMatch(/text\/html/);

@@ -67,8 +67,10 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.use('/graphql', corsMiddleware(config.corsOrigins));
   if (config.graphiql) {
     const page = graphiqlPage('/graphql');
+    // A browser's navigation (Accept: text/html) gets the page, also with ?query=...: GraphiQL
+    // writes the query into the URL, and a reload or a shared link must open it, not a CSRF error.
     app.get('/graphql', (req, res, next) => {
-      if (req.query.query === undefined && req.accepts(['json', 'html']) === 'html') res.type('html').send(page);
+      if (req.accepts(['json', 'html']) === 'html') res.type('html').send(page);
       else next();
     });
   }
