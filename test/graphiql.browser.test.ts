@@ -102,6 +102,15 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     expect(await page.locator('.graphiql-query-editor').innerText()).toContain('Authorization');
     // ... and the page shows no error: its introspection (docs, completion) went through.
     expect(await page.locator('.graphiql-response').innerText()).not.toMatch(/UNAUTHENTICATED|errors|BAD_USER_INPUT/);
+    // The page bundles GraphiQL and Monaco: it travels compressed, a fraction of its size.
+    const navigation = await page.evaluate(() => {
+      const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return { transferSize: entry.transferSize, encodedBodySize: entry.encodedBodySize, decodedBodySize: entry.decodedBodySize };
+    });
+    console.log(`GraphiQL page: ${navigation.decodedBodySize} bytes, ${navigation.transferSize} bytes transferred`);
+    expect(navigation.decodedBodySize).toBeGreaterThan(1_000_000);
+    expect(navigation.transferSize).toBeLessThan(navigation.decodedBodySize / 3);
+    expect(response?.headers()['content-encoding']).toMatch(/^(br|gzip)$/);
   });
 
   /** Types the token into the Headers editor (opening the tab unless it is open already). */
@@ -143,6 +152,8 @@ describeBrowser('GraphiQL in headless Chromium, offline', () => {
     await page.waitForURL(/\/graphql\?.*query=/, { timeout: 10_000 });
     const shared = page.url();
     const response = await page.reload({ waitUntil: 'load' });
+    // Not a 304: Playwright's request routing (the offline guard) turns the browser's cache off.
+    // The ETag revalidation is checked in test/http.test.ts.
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-type']).toMatch(/^text\/html/);
     await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });

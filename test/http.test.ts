@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import { FoundationCreateModelDocument, FoundationModelNameDocument } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
@@ -263,6 +265,45 @@ describe('request ids', () => {
   });
 });
 
+/** A GET without fetch's transparent decompression: the bytes as they travel. */
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  on: TestApi = api,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    httpGet(`${on.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+describe('compression', () => {
+  async function post(query: string, acceptEncoding: string): Promise<Response> {
+    return fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': acceptEncoding, authorization: `Bearer ${api.adminToken}` },
+      body: JSON.stringify({ query }),
+    });
+  }
+
+  it('compresses a JSON answer over 1 KiB with the encoding the client asked for, and leaves a small one alone', async () => {
+    for (const encoding of ['gzip', 'br']) {
+      const big = await post(getIntrospectionQuery(), encoding);
+      expect(big.headers.get('content-encoding')).toBe(encoding);
+      expect((await big.json()).data.__schema).toBeDefined();
+    }
+    const identity = await post(getIntrospectionQuery(), 'identity');
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    await identity.text();
+    const small = await post('{ __typename }', 'gzip, br');
+    expect(small.headers.get('content-encoding')).toBeNull();
+    expect(await small.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
 describe('GraphiQL', () => {
   it('serves the page to a browser, with no script or stylesheet from another host', async () => {
     const r = await send('/graphql', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
@@ -283,6 +324,26 @@ describe('GraphiQL', () => {
     bodies.splice(bodies.indexOf(r.text), 1);
     const api = await send(path, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
     expect(api.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('sends the page compressed as asked, with an ETag that a revalidation answers with 304', async () => {
+    const html = 'text/html,application/xhtml+xml,*/*;q=0.8';
+    const plain = await raw('/graphql', { accept: html, 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const encoding of ['gzip', 'br']) {
+      const r = await raw('/graphql', { accept: html, 'accept-encoding': encoding });
+      expect(r.status).toBe(200);
+      expect(r.headers['content-encoding']).toBe(encoding);
+      expect(r.body.length).toBeLessThan(plain.body.length / 3);
+      const decoded = encoding === 'br' ? brotliDecompressSync(r.body) : gunzipSync(r.body);
+      expect(decoded.equals(plain.body)).toBe(true);
+      expect(r.headers.etag).toBe(plain.headers.etag);
+    }
+    expect(plain.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(plain.headers['cache-control']).toBe('no-cache');
+    const again = await raw('/graphql', { accept: html, 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag! });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
   });
 
   it('is not served when GRAPHIQL=false', async () => {

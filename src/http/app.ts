@@ -14,9 +14,10 @@ import { limitsPlugin } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
 import { authenticate } from './auth';
+import { compressionMiddleware } from './compression';
 import { corsMiddleware } from './cors';
 import { httpErrorHandler } from './errors';
-import { graphiqlPage } from './graphiql';
+import { graphiqlHandler } from './graphiql';
 import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
@@ -36,6 +37,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(compressionMiddleware());
   const httpServer = createServer(app);
   const schema = await getSchema();
   const services = createServices(db);
@@ -65,15 +67,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use('/graphql', corsMiddleware(config.corsOrigins));
-  if (config.graphiql) {
-    const page = graphiqlPage('/graphql');
-    // A browser's navigation (Accept: text/html) gets the page, also with ?query=...: GraphiQL
-    // writes the query into the URL, and a reload or a shared link must open it, not a CSRF error.
-    app.get('/graphql', (req, res, next) => {
-      if (req.accepts(['json', 'html']) === 'html') res.type('html').send(page);
-      else next();
-    });
-  }
+  if (config.graphiql) app.get('/graphql', graphiqlHandler('/graphql'));
 
   app.use(
     '/graphql',
