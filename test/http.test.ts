@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
@@ -180,6 +181,30 @@ describe('bad HTTP is refused with a JSON error', () => {
     expect(errorCodes(r)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('answers a 401 with WWW-Authenticate: Bearer and the request id', async () => {
+    const bad = await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Bearer mg_not-a-real-token' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toBe('Bearer realm="modelgate", error="invalid_token"');
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const malformed = await post(JSON.stringify({ query: '{ __typename }' }), {
+      authorization: 'Basic dXNlcjpwYXNz',
+      'x-request-id': 'bot-7',
+    });
+    expect(malformed.headers.get('www-authenticate')).toBe('Bearer realm="modelgate", error="invalid_request"');
+    expect(malformed.headers.get('x-request-id')).toBe('bot-7');
+  });
+
+  it('tells a plain `curl -d` (a form, not JSON) what to send, with the request id', async () => {
+    const r = await post('{"query":"{ __typename }"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(400);
+    expect(r.json.errors![0].message).toContain('content-type: application/json');
+    expect(r.json.errors![0].message).toContain('application/x-www-form-urlencoded');
+    expect(r.headers.get('x-request-id')).toBe(r.json.errors![0].extensions!.requestId);
+    const bare = await send('/graphql', { method: 'POST', body: Buffer.from('{"query":"{ __typename }"}') });
+    expect(bare.status).toBe(400);
+    expect(bare.json.errors![0].message).toMatch(/no content type.*content-type: application\/json/);
+  });
+
   it('keeps serving after all of that', async () => {
     const created = await api.data(FoundationCreateModelDocument, { input: { name: 'still-serving' } });
     expect(created.createRegisteredModel.registeredModel.name).toBe('still-serving');
@@ -233,6 +258,57 @@ describe('health, readiness and metrics', () => {
     expect(value(after, requests)).toBe(value(before, requests) + 1);
     expect(value(after, statements)).toBeGreaterThanOrEqual(value(before, statements) + result.statements);
     expect(after).toMatch(/^modelgate_graphql_request_duration_seconds_count\{operation="FoundationModelName"\} \d+$/m);
+  });
+
+  it('counts refused requests by status and reason', async () => {
+    const reasons = async () => {
+      const text = await (await fetch(`${api.url}/metrics`)).text();
+      const counts: Record<string, number> = {};
+      for (const m of text.matchAll(/^modelgate_http_refused_requests_total\{status="(\d+)",reason="(\w+)"\} (\d+)$/gm)) {
+        counts[`${m[1]} ${m[2]}`] = Number(m[3]);
+      }
+      return counts;
+    };
+    const before = await reasons();
+    await post('{"query": "{ __typename }"', {}); // truncated JSON
+    await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Bearer mg_unknown' });
+    await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Token x' });
+    await post(JSON.stringify({ query: '{' }));
+    await post(JSON.stringify({ query: '{ noSuchField }' }));
+    await post(JSON.stringify({ query: 'x'.repeat(1024 * 1024 + 10) }));
+    await post('{}', { 'content-type': 'text/plain' });
+    await send(`/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    const after = await reasons();
+    const grew = Object.fromEntries(
+      Object.entries(after)
+        .map(([k, v]) => [k, v - (before[k] ?? 0)])
+        .filter(([, d]) => d !== 0),
+    );
+    expect(grew).toEqual({
+      '400 malformed_json': 1,
+      '401 invalid_token': 1,
+      '401 malformed_authorization': 1,
+      '400 graphql_parse_failed': 1,
+      '400 graphql_validation_failed': 1,
+      '413 body_too_large': 1,
+      '400 not_json': 1,
+      '400 csrf': 1,
+    });
+  });
+
+  it('passes the lint of `promtool check metrics` (no gauge named *_total), and promtool itself when installed', async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => ({ name: m[1], type: m[2] }));
+    expect(types.length).toBeGreaterThan(10);
+    for (const { name, type } of types) {
+      if (type !== 'counter') expect(`${name} ${type}`).not.toMatch(/_total \w+$/);
+      else expect(name).toMatch(/_total$/);
+    }
+    const promtool = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
+    if (!promtool) return console.warn('promtool not installed (Debian: apt-get install prometheus): its own check skipped');
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('labels an operation with a hostile name as anonymous instead of trusting it', async () => {

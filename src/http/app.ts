@@ -21,6 +21,7 @@ import { graphiqlHandler } from './graphiql';
 import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
+import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
 import { requestIdOf } from './request-id';
 
 export interface Gateway {
@@ -58,6 +59,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
       observabilityPlugin(logger, metrics),
+      refusalPlugin(),
     ],
   });
   await apollo.start();
@@ -75,18 +77,26 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       const statements = { count: 0 };
       res.locals.statements = statements;
       res.locals.requestId = requestIdOf(req);
+      // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
+      res.set('x-request-id', res.locals.requestId);
       // Everything this request runs, down to the SQL, counts against its own statement count.
       db.statements.run(statements, next);
     },
+    countRefusals(metrics),
+    requireJsonOrPreflight(),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => ({
-        requestId: res.locals.requestId,
-        principal: await authenticate(req, services, config),
-        services,
-        loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
-        statements: res.locals.statements,
-      }),
+      context: async ({ req, res }): Promise<Context> =>
+        bindResponse(
+          {
+            requestId: res.locals.requestId,
+            principal: await challengeOnRefusal(req, res, () => authenticate(req, services, config)),
+            services,
+            loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
+            statements: res.locals.statements,
+          },
+          res,
+        ),
     }),
   );
   app.use(httpErrorHandler(logger));
