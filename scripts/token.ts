@@ -32,7 +32,7 @@ async function run(args: string[]): Promise<number> {
       // (the build before it prints Prisma's generator lines on stdout too).
       console.log(token);
     } else {
-      console.error(`revoked API key "${await keys.revoke(actor, name)}"`);
+      console.error(`revoked API key "${(await keys.revoke(actor, name)).name}"`);
     }
     return 0;
   } catch (error) {

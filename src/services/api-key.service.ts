@@ -47,14 +47,15 @@ export class ApiKeyService {
    * is revoked already changes nothing (and records nothing). The last active ADMIN key cannot
    * be revoked (CONFLICT), so the registry never loses its administrator.
    */
-  async revoke(actor: { name: string }, name: string): Promise<string> {
+  /** Returns the revoked key's row id and name; revoking a revoked key changes nothing. */
+  async revoke(actor: { name: string }, name: string): Promise<{ id: number; name: string }> {
     return this.db.prisma.$transaction(async (tx) => {
       const key = await findApiKeyByName(tx, name);
       if (!key) throw notFound(`No API key named "${name}"`);
-      if (key.revokedAt) return key.name;
+      if (key.revokedAt) return { id: key.id, name: key.name };
       const activeAdmins = await lockActiveAdmins(tx);
       const current = await findApiKeyByName(tx, name);
-      if (!current || current.revokedAt) return key.name;
+      if (!current || current.revokedAt) return { id: key.id, name: key.name };
       decideRevoke({ revokingAdmin: hasRole(toPrincipal(current), Role.ADMIN), activeAdmins });
       await revokeApiKeyRow(tx, current.id, new Date());
       await recordAudit(tx, {
@@ -62,7 +63,7 @@ export class ApiKeyService {
         actor: actor.name,
         details: { name: current.name, roles: toPrincipal(current).roles },
       });
-      return current.name;
+      return { id: current.id, name: current.name };
     });
   }
 }

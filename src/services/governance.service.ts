@@ -48,16 +48,29 @@ import {
 // Request ids in errors and audit details are the public (global) ids a client can use:
 // a pure encoding function, not GraphQL machinery.
 import { toGlobalId } from '../domain/ids';
+import {
+  AUDIT_ORDER_FIELDS,
+  DEFAULT_AUDIT_ORDER,
+  DEFAULT_REQUEST_ORDER,
+  REQUEST_ORDER_FIELDS,
+  type AuditOrderField,
+  type RequestOrderField,
+} from '../domain/governance-order';
+import { sortKeys, type OrderInput } from '../domain/registry-search';
 import { requireModel } from './lookup';
 import { isUniqueViolation } from './errors';
 
-/** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
-const REQUESTS_NEWEST_FIRST: KeysetQuery = {
-  kind: 'TransitionRequest',
-  keys: [{ field: 'createdAt', direction: 'desc' }],
-  dateFields: new Set(['createdAt']),
-};
-const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
+/** Keyset queries of the top-level lists in the order asked (newest first by default); see db/keyset.ts. */
+function requestsQuery(orderBy: readonly OrderInput<RequestOrderField>[] | null | undefined): KeysetQuery {
+  return {
+    kind: 'TransitionRequest',
+    keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
+    dateFields: new Set(['createdAt']),
+  };
+}
+function auditQuery(orderBy: readonly OrderInput<AuditOrderField>[] | null | undefined): KeysetQuery {
+  return { kind: 'AuditEvent', keys: sortKeys(orderBy, AUDIT_ORDER_FIELDS, DEFAULT_AUDIT_ORDER), dateFields: new Set(['at']) };
+}
 
 /** A policy as the API shows it: `modelName` null for the registry-wide or built-in default. */
 export interface PolicyView {
@@ -333,19 +346,31 @@ export class GovernanceService {
   }
 
   /** Query.transitionRequests: requests of live versions, newest first. */
-  async requests(filter: RequestFilter, first?: number | null, after?: string | null): Promise<Listing<RequestRow>> {
+  async requests(
+    filter: RequestFilter,
+    first?: number | null,
+    after?: string | null,
+    orderBy?: readonly OrderInput<RequestOrderField>[] | null,
+  ): Promise<Listing<RequestRow>> {
     const page = { first: pageSize(first), after };
     const where = requestWhere(filter);
-    const rows = await findRequests(this.db.prisma, pageArgs(REQUESTS_NEWEST_FIRST, page, where));
-    return { page: toPage(REQUESTS_NEWEST_FIRST, page, rows), totalCount: () => countRequests(this.db.prisma, where) };
+    const query = requestsQuery(orderBy);
+    const rows = await findRequests(this.db.prisma, pageArgs(query, page, where));
+    return { page: toPage(query, page, rows), totalCount: () => countRequests(this.db.prisma, where) };
   }
 
   /** Query.auditEvents: newest first; `since` inclusive, `until` exclusive. */
-  async auditEvents(filter: AuditFilter, first?: number | null, after?: string | null): Promise<Listing<AuditRow>> {
+  async auditEvents(
+    filter: AuditFilter,
+    first?: number | null,
+    after?: string | null,
+    orderBy?: readonly OrderInput<AuditOrderField>[] | null,
+  ): Promise<Listing<AuditRow>> {
     const page = { first: pageSize(first), after };
     const where = auditWhere(filter);
-    const rows = await findAuditEvents(this.db.prisma, pageArgs(AUDIT_NEWEST_FIRST, page, where));
-    return { page: toPage(AUDIT_NEWEST_FIRST, page, rows), totalCount: () => countAuditEvents(this.db.prisma, where) };
+    const query = auditQuery(orderBy);
+    const rows = await findAuditEvents(this.db.prisma, pageArgs(query, page, where));
+    return { page: toPage(query, page, rows), totalCount: () => countAuditEvents(this.db.prisma, where) };
   }
 
   /** One decision per principal: the unique (requestId, approver) backs the domain's check. */

@@ -94,7 +94,8 @@ export class VersionService {
    * Hides the version from every query (its number stays taken), removes its aliases and
    * cancels its pending requests. Refused while it is in PRODUCTION.
    */
-  async delete(actor: Principal, input: VersionRef): Promise<number> {
+  /** Returns the deleted version's row id and number. */
+  async delete(actor: Principal, input: VersionRef): Promise<{ id: number; version: number }> {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       if (!(await softDeleteUnlessInProduction(tx, version.id))) {
@@ -108,7 +109,7 @@ export class VersionService {
       for (const requestId of cancelled)
         events.push({ ...base, action: 'TRANSITION_CANCELLED', details: { requestId, reason: 'version deleted' } });
       await recordAudit(tx, ...events);
-      return version.version;
+      return { id: version.id, version: version.version };
     });
   }
 

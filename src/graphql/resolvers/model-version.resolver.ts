@@ -1,3 +1,4 @@
+import { withDeletedId } from '../types/deleted.type';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { VersionRow } from '../../db/repositories/version.repository';
 import { Role } from '../../domain/roles';
@@ -64,7 +65,8 @@ export class ModelVersionResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => DeleteModelVersionPayload)
   async deleteModelVersion(@Arg('input') input: DeleteModelVersionInput, @Ctx() ctx: Context) {
-    return { deletedVersion: await ctx.services.versions.delete(ctx.principal!, input) };
+    const deleted = await ctx.services.versions.delete(ctx.principal!, input);
+    return withDeletedId('ModelVersion', deleted.id, { deletedVersion: deleted.version });
   }
 
   @Authorized(Role.CONTRIBUTOR)
