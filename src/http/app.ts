@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { expressMiddleware, type ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { corsMiddleware } from './cors';
 import { httpErrorHandler } from './errors';
 import { graphiqlHandler } from './graphiql';
 import { healthRouter } from './health';
+import { idempotencyMiddleware } from './idempotency';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
@@ -64,6 +65,20 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   });
   await apollo.start();
 
+  const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> =>
+    bindResponse(
+      {
+        requestId: res.locals.requestId,
+        // Authenticated already when the idempotency check needed the API key.
+        principal:
+          'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => authenticate(req, services, config)),
+        services,
+        loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
+        statements: res.locals.statements,
+      },
+      res,
+    );
+
   app.use(healthRouter(db));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -85,19 +100,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     countRefusals(metrics),
     requireJsonOrPreflight(),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> =>
-        bindResponse(
-          {
-            requestId: res.locals.requestId,
-            principal: await challengeOnRefusal(req, res, () => authenticate(req, services, config)),
-            services,
-            loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
-            statements: res.locals.statements,
-          },
-          res,
-        ),
-    }),
+    idempotencyMiddleware(apollo, context, services, config),
+    expressMiddleware(apollo, { context }),
   );
   app.use(httpErrorHandler(logger));
 

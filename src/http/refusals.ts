@@ -5,17 +5,19 @@ import { bearerToken } from './auth';
 import type { Metrics } from './metrics';
 
 /**
- * Requests refused before they ran (400, 401, 413, 429) are counted in /metrics by reason, so an
+ * Requests refused before they ran (400, 401, 409, 413, 422, 429) are counted in /metrics by reason, so an
  * operator sees a client sending bad JSON or bad tokens. Whoever refuses names the reason in
  * `res.locals.refusal`; one hook counts it when the response is sent.
  */
-export const REFUSED_STATUSES = new Set([400, 401, 413, 415, 429]);
+export const REFUSED_STATUSES = new Set([400, 401, 409, 413, 415, 422, 429]);
 
 const STATUS_REASON: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthenticated',
   413: 'body_too_large',
+  409: 'conflict',
   415: 'not_json',
+  422: 'unprocessable',
   429: 'rate_limited',
 };
 /** GraphQL error codes that are reasons of their own; any other 400 counts as bad_request. */

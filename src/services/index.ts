@@ -5,6 +5,7 @@ import { RegistryService } from './registry.service';
 import { VersionService } from './version.service';
 import { GovernanceService } from './governance.service';
 import { ApiKeyService } from './api-key.service';
+import { IdempotencyService } from './idempotency.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
 export function createServices(db: Database) {
@@ -15,6 +16,7 @@ export function createServices(db: Database) {
     aliases: new AliasService(db),
     governance: new GovernanceService(db),
     apiKeys: new ApiKeyService(db),
+    idempotency: new IdempotencyService(db),
   };
 }
 

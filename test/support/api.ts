@@ -28,6 +28,8 @@ export interface CallOptions {
 /** A gateway on a fresh database, listening on a free port, called over real HTTP. */
 export interface TestApi {
   url: string;
+  /** The database's URL, for a second gateway on the same database. */
+  databaseUrl: string;
   db: Database;
   gateway: Gateway;
   adminToken: string;
@@ -83,6 +85,7 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
 
   return {
     url,
+    databaseUrl: config.databaseUrl,
     db,
     gateway,
     adminToken,
