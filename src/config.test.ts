@@ -18,6 +18,9 @@ describe('configuration', () => {
       dataloaders: true,
       shutdownTimeoutMs: 10_000,
       corsOrigins: [],
+      rateLimitRequests: 1200,
+      rateLimitAuthFailures: 20,
+      rateLimitWindowSeconds: 60,
     });
   });
 
@@ -42,6 +45,9 @@ describe('configuration', () => {
       DATALOADERS: 'no',
       SHUTDOWN_TIMEOUT_MS: '500',
       CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000/',
+      RATE_LIMIT_REQUESTS: '0',
+      RATE_LIMIT_AUTH_FAILURES: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '10',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -58,6 +64,9 @@ describe('configuration', () => {
       dataloaders: false,
       shutdownTimeoutMs: 500,
       corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
+      rateLimitRequests: 0,
+      rateLimitAuthFailures: 5,
+      rateLimitWindowSeconds: 10,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -95,6 +104,9 @@ describe('configuration', () => {
     ['CORS_ORIGINS', 'dash.example.com'],
     ['CORS_ORIGINS', 'https://dash.example.com/app'],
     ['CORS_ORIGINS', 'ftp://files.example.com'],
+    ['RATE_LIMIT_REQUESTS', '-1'],
+    ['RATE_LIMIT_AUTH_FAILURES', 'many'],
+    ['RATE_LIMIT_WINDOW_SECONDS', '0'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });

@@ -19,6 +19,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Browser origins allowed to call /graphql cross-origin; ['*'] for any (only with anonymous reads). */
   corsOrigins: readonly string[];
+  /** Requests per window per API key (per address without a token); 0: off. */
+  rateLimitRequests: number;
+  /** Failed authentications per window per address before it gets 429; 0: off. */
+  rateLimitAuthFailures: number;
+  rateLimitWindowSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,5 +127,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     corsOrigins: corsOrigins(env, allowAnonymousRead),
+    // 1,200 a minute per key: a busy dashboard or bot (20/s sustained) fits; a runaway loop does not.
+    rateLimitRequests: int(env, 'RATE_LIMIT_REQUESTS', 1200, 0, 1_000_000),
+    // 20 bad tokens a minute per address: a typo or a rotated token fits; guessing does not.
+    rateLimitAuthFailures: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, 0, 1_000_000),
+    rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
   });
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createServices } from '../services';
+import { RateLimitService } from '../services/rate-limit.service';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { limitsPlugin } from '../graphql/limits';
@@ -22,6 +23,7 @@ import { healthRouter } from './health';
 import { idempotencyMiddleware } from './idempotency';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
+import { rateLimitMiddleware } from './rate-limit';
 import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
 import { requestIdOf } from './request-id';
 
@@ -44,6 +46,11 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const schema = await getSchema();
   const services = createServices(db);
   const metrics = new Metrics(db.statements);
+  const rateLimits = new RateLimitService(db, {
+    requests: config.rateLimitRequests,
+    authFailures: config.rateLimitAuthFailures,
+    windowMs: config.rateLimitWindowSeconds * 1000,
+  });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -89,15 +96,19 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.use(
     '/graphql',
     (req, res, next) => {
-      const statements = { count: 0 };
-      res.locals.statements = statements;
       res.locals.requestId = requestIdOf(req);
       // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
       res.set('x-request-id', res.locals.requestId);
+      next();
+    },
+    countRefusals(metrics),
+    rateLimitMiddleware(rateLimits),
+    (_req, res, next) => {
+      const statements = { count: 0 };
+      res.locals.statements = statements;
       // Everything this request runs, down to the SQL, counts against its own statement count.
       db.statements.run(statements, next);
     },
-    countRefusals(metrics),
     requireJsonOrPreflight(),
     express.json({ limit: '1mb' }),
     idempotencyMiddleware(apollo, context, services, config),

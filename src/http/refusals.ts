@@ -81,8 +81,8 @@ function hasPreflightHeader(req: Request): boolean {
 }
 
 /**
- * Runs authentication; a refused token gets `WWW-Authenticate: Bearer` (RFC 6750) on its 401 and
- * is counted as a malformed header or an invalid token.
+ * Runs authentication; a refused token gets `WWW-Authenticate: Bearer` (RFC 6750) on its 401, is
+ * counted as a malformed header or an invalid token, and against its address's failure limit.
  */
 export async function challengeOnRefusal<T>(req: Request, res: Response, authenticate: () => Promise<T>): Promise<T> {
   try {
@@ -92,6 +92,7 @@ export async function challengeOnRefusal<T>(req: Request, res: Response, authent
       const malformed = bearerToken(req) === null;
       refuse(res, malformed ? 'malformed_authorization' : 'invalid_token');
       res.set('WWW-Authenticate', `Bearer realm="modelgate", error="${malformed ? 'invalid_request' : 'invalid_token'}"`);
+      await (res.locals.onAuthFailure as (() => Promise<void>) | undefined)?.();
     }
     throw error;
   }

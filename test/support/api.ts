@@ -54,6 +54,9 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
     LOG_LEVEL: 'silent',
     BOOTSTRAP_ADMIN_TOKEN: adminToken,
     DB_POOL_SIZE: '5',
+    // Tests send bursts from one address; test/rate-limit.test.ts turns the limits on.
+    RATE_LIMIT_REQUESTS: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
     ...overrides,
   });
   await migrate(config.databaseUrl);
