@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import {
   findApiKeyByName,
   insertApiKey,
+  listApiKeys,
   lockActiveAdmins,
   newToken,
   principalForToken,
@@ -24,6 +25,12 @@ export class ApiKeyService {
   /** The active principal a bearer token belongs to, or null when it is unknown or revoked. */
   authenticate(token: string): Promise<Principal | null> {
     return principalForToken(this.db.prisma, token);
+  }
+
+  /** Every key with its roles and state, by name; never a token (only hashes are stored). */
+  async list(): Promise<{ name: string; roles: Role[]; createdBy: string; createdAt: Date; revokedAt: Date | null }[]> {
+    const rows = await listApiKeys(this.db.prisma);
+    return rows.map((row) => ({ ...toPrincipal(row), createdBy: row.createdBy, createdAt: row.createdAt, revokedAt: row.revokedAt }));
   }
 
   async create(actor: { name: string }, input: { name: string; roles: Role[] }): Promise<{ principal: Principal; token: string }> {
