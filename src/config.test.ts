@@ -21,6 +21,8 @@ describe('configuration', () => {
       rateLimitRequests: 1200,
       rateLimitAuthFailures: 20,
       rateLimitWindowSeconds: 60,
+      otlpEndpoint: undefined,
+      otelServiceName: 'modelgate',
     });
   });
 
@@ -48,6 +50,8 @@ describe('configuration', () => {
       RATE_LIMIT_REQUESTS: '0',
       RATE_LIMIT_AUTH_FAILURES: '5',
       RATE_LIMIT_WINDOW_SECONDS: '10',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_SERVICE_NAME: 'registry-gw',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -67,6 +71,8 @@ describe('configuration', () => {
       rateLimitRequests: 0,
       rateLimitAuthFailures: 5,
       rateLimitWindowSeconds: 10,
+      otlpEndpoint: 'http://collector:4318',
+      otelServiceName: 'registry-gw',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -107,6 +113,7 @@ describe('configuration', () => {
     ['RATE_LIMIT_REQUESTS', '-1'],
     ['RATE_LIMIT_AUTH_FAILURES', 'many'],
     ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });

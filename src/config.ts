@@ -24,6 +24,9 @@ export interface Config {
   /** Failed authentications per window per address before it gets 429; 0: off. */
   rateLimitAuthFailures: number;
   rateLimitWindowSeconds: number;
+  /** OTLP/HTTP base URL (traces go to <url>/v1/traces); unset: tracing off. */
+  otlpEndpoint: string | undefined;
+  otelServiceName: string;
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +108,15 @@ function corsOrigins(env: Env, allowAnonymousRead: boolean): readonly string[] {
   return Object.freeze(origins.map((o) => new URL(o).origin));
 }
 
+function otlpEndpoint(env: Env): string | undefined {
+  const raw = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://collector:4318, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const allowAnonymousRead = bool(env, 'ALLOW_ANONYMOUS_READ', false);
   return Object.freeze({
@@ -132,5 +144,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     // 20 bad tokens a minute per address: a typo or a rotated token fits; guessing does not.
     rateLimitAuthFailures: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, 0, 1_000_000),
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    otlpEndpoint: otlpEndpoint(env),
+    otelServiceName: read(env, 'OTEL_SERVICE_NAME') ?? 'modelgate',
   });
 }

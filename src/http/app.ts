@@ -26,6 +26,7 @@ import { observabilityPlugin } from './observability.plugin';
 import { rateLimitMiddleware } from './rate-limit';
 import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
 import { requestIdOf } from './request-id';
+import { createTracing } from './tracing';
 
 export interface Gateway {
   app: express.Express;
@@ -44,6 +45,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.use(compressionMiddleware());
   const httpServer = createServer(app);
   const schema = await getSchema();
+  const tracing = await createTracing(config, db);
   const services = createServices(db);
   const metrics = new Metrics(db.statements);
   const rateLimits = new RateLimitService(db, {
@@ -68,6 +70,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
       observabilityPlugin(logger, metrics),
       refusalPlugin(),
+      ...(tracing ? [tracing.plugin] : []),
     ],
   });
   await apollo.start();
@@ -90,17 +93,18 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use('/graphql', (req, res, next) => {
+    res.locals.requestId = requestIdOf(req);
+    // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
+    res.set('x-request-id', res.locals.requestId);
+    next();
+  });
+  if (tracing) app.use('/graphql', tracing.middleware);
   app.use('/graphql', corsMiddleware(config.corsOrigins));
   if (config.graphiql) app.get('/graphql', graphiqlHandler('/graphql'));
 
   app.use(
     '/graphql',
-    (req, res, next) => {
-      res.locals.requestId = requestIdOf(req);
-      // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
-      res.set('x-request-id', res.locals.requestId);
-      next();
-    },
     countRefusals(metrics),
     rateLimitMiddleware(rateLimits),
     (_req, res, next) => {
@@ -133,6 +137,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     stop() {
       stopping ??= (async () => {
         await apollo.stop();
+        await tracing?.shutdown();
         await db.close();
       })();
       return stopping;
