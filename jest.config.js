@@ -9,8 +9,11 @@ const project = (provider) => ({
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // Prisma's WASM schema engine ships its glue as an ES module; Jest's CommonJS needs it compiled.
     'schema_engine_bg\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' } }],
+    // The OTLP exporter loads node:http with a dynamic import(), which Jest's CommonJS runtime
+    // refuses without --experimental-vm-modules; compiled to CommonJS it becomes a require().
+    'otlp-exporter-base/build/src/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@prisma/schema-engine-wasm/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@prisma/schema-engine-wasm|@opentelemetry/otlp-exporter-base)/)'],
   globals: { MODELGATE_TEST_PROVIDER: provider },
   // Tests beside the code (src/**) are pure, with no database: run them once.
   ...(provider === 'postgres' ? { testPathIgnorePatterns: ['/src/', '/node_modules/'] } : {}),

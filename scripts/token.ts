@@ -1,5 +1,7 @@
 // npm run token -- create NAME ROLE...   creates an API key on DATABASE_URL and prints its token once.
 // npm run token -- revoke NAME           revokes one (refused for the last active ADMIN key).
+// npm run token -- list                  lists every key: name, roles, who created it, when, revoked.
+// `npm run token` starts from the built tree (scripts/token-launcher.mjs rebuilds only when stale).
 // Migrates first, so it works on a fresh database before the gateway ever started.
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
@@ -9,13 +11,15 @@ import { DomainError } from '../src/domain/errors';
 import type { Role } from '../src/domain/roles';
 import { ApiKeyService } from '../src/services/api-key.service';
 
-const USAGE = 'usage: npm run token -- create NAME ROLE... | revoke NAME   (roles: VIEWER CONTRIBUTOR APPROVER ADMIN)';
+const USAGE = 'usage: npm run token -- create NAME ROLE... | revoke NAME | list   (roles: VIEWER CONTRIBUTOR APPROVER ADMIN)';
 /** Audit events of keys made here name this actor. */
 const actor = { name: 'cli' };
 
 async function run(args: string[]): Promise<number> {
   const [command, name, ...rest] = args;
-  if (!name || (command !== 'create' && command !== 'revoke') || (command === 'revoke' && rest.length)) {
+  const valid =
+    command === 'list' ? !name : (command === 'create' || command === 'revoke') && !!name && !(command === 'revoke' && rest.length);
+  if (!valid) {
     console.error(USAGE);
     return 2;
   }
@@ -24,15 +28,32 @@ async function run(args: string[]): Promise<number> {
   const db = createDatabase({ url: config.databaseUrl, poolSize: 1 });
   const keys = new ApiKeyService(db);
   try {
-    if (command === 'create') {
+    if (command === 'list') {
+      const listed = await keys.list();
+      const rows = listed.map((k) => [
+        k.name,
+        k.roles.join(','),
+        k.createdBy,
+        k.createdAt.toISOString(),
+        k.revokedAt ? k.revokedAt.toISOString() : '-',
+      ]);
+      const table = [['NAME', 'ROLES', 'CREATED BY', 'CREATED AT', 'REVOKED AT'], ...rows];
+      const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+      for (const row of table)
+        console.log(
+          row
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+        );
+    } else if (command === 'create') {
       const roles = rest.map((r) => r.toUpperCase() as Role);
       const { principal, token } = await keys.create(actor, { name, roles });
       console.error(`created API key "${principal.name}" with roles ${principal.roles.join(', ')}; its token, shown only this once:`);
-      // The token alone on stdout, and last: `TOKEN=$(npm run --silent token -- create ... | tail -n 1)`
-      // (the build before it prints Prisma's generator lines on stdout too).
+      // The token alone on stdout, and last: `TOKEN=$(npm run --silent token -- create ... | tail -n 1)`.
       console.log(token);
     } else {
-      console.error(`revoked API key "${await keys.revoke(actor, name)}"`);
+      console.error(`revoked API key "${(await keys.revoke(actor, name)).name}"`);
     }
     return 0;
   } catch (error) {

@@ -32,6 +32,12 @@ describe('configuration', () => {
         pollIntervalMs: 1_000,
         leaseMs: 60_000,
       },
+      corsOrigins: [],
+      rateLimitRequests: 1200,
+      rateLimitAuthFailures: 20,
+      rateLimitWindowSeconds: 60,
+      otlpEndpoint: undefined,
+      otelServiceName: 'modelgate',
     });
   });
 
@@ -67,6 +73,12 @@ describe('configuration', () => {
       WEBHOOK_DEAD_AFTER: '1d',
       WEBHOOK_POLL_INTERVAL: '50ms',
       WEBHOOK_LEASE: '3s',
+      CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000/',
+      RATE_LIMIT_REQUESTS: '0',
+      RATE_LIMIT_AUTH_FAILURES: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '10',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_SERVICE_NAME: 'registry-gw',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -97,6 +109,12 @@ describe('configuration', () => {
         pollIntervalMs: 50,
         leaseMs: 3_000,
       },
+      corsOrigins: ['https://dash.example.com', 'http://localhost:3000'],
+      rateLimitRequests: 0,
+      rateLimitAuthFailures: 5,
+      rateLimitWindowSeconds: 10,
+      otlpEndpoint: 'http://collector:4318',
+      otelServiceName: 'registry-gw',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -148,11 +166,25 @@ describe('configuration', () => {
     ['WEBHOOK_DEAD_AFTER', '0s'],
     ['WEBHOOK_POLL_INTERVAL', '-1s'],
     ['WEBHOOK_LEASE', '5s'], // not longer than the default 10 s timeout
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'dash.example.com'],
+    ['CORS_ORIGINS', 'https://dash.example.com/app'],
+    ['CORS_ORIGINS', 'ftp://files.example.com'],
+    ['RATE_LIMIT_REQUESTS', '-1'],
+    ['RATE_LIMIT_AUTH_FAILURES', 'many'],
+    ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(name);
+  });
+
+  it('allows CORS_ORIGINS=* only together with anonymous reads, and never mixed with origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: '*', ALLOW_ANONYMOUS_READ: 'true' }).corsOrigins).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: '*', ALLOW_ANONYMOUS_READ: 'false' })).toThrow('ALLOW_ANONYMOUS_READ');
+    expect(() => loadConfig({ CORS_ORIGINS: '*,https://a.example', ALLOW_ANONYMOUS_READ: 'true' })).toThrow('CORS_ORIGINS');
   });
 
   it('does not echo a rejected bootstrap token in its error', () => {

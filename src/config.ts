@@ -33,6 +33,16 @@ export interface Config {
   subscriptionBufferLimit: number;
   /** How often each process reads new events without being woken (a missed NOTIFY waits at most this). */
   eventPollMs: number;
+  /** Browser origins allowed to call /graphql cross-origin; ['*'] for any (only with anonymous reads). */
+  corsOrigins: readonly string[];
+  /** Requests per window per API key (per address without a token); 0: off. */
+  rateLimitRequests: number;
+  /** Failed authentications per window per address before it gets 429; 0: off. */
+  rateLimitAuthFailures: number;
+  rateLimitWindowSeconds: number;
+  /** OTLP/HTTP base URL (traces go to <url>/v1/traces); unset: tracing off. */
+  otlpEndpoint: string | undefined;
+  otelServiceName: string;
 }
 
 /** Webhook delivery (WEBHOOK_* variables). */
@@ -157,13 +167,52 @@ function webhookConfig(env: Env): WebhookConfig {
   };
 }
 
+function corsOrigins(env: Env, allowAnonymousRead: boolean): readonly string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return Object.freeze([]);
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.includes('*')) {
+    // Any site may then call the API from its visitors' browsers: only sensible for public data.
+    if (origins.length > 1) throw new ConfigError('CORS_ORIGINS must be either "*" or a list of origins, not both');
+    if (!allowAnonymousRead) throw new ConfigError('CORS_ORIGINS=* needs ALLOW_ANONYMOUS_READ=true; list the origins instead');
+    return Object.freeze(origins);
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins such as https://dashboard.example.com (scheme, host, port; no path), got "${origin}"`,
+      );
+    }
+  }
+  return Object.freeze(origins.map((o) => new URL(o).origin));
+}
+
+function otlpEndpoint(env: Env): string | undefined {
+  const raw = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw)) {
+    throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://collector:4318, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const allowAnonymousRead = bool(env, 'ALLOW_ANONYMOUS_READ', false);
   return Object.freeze({
     databaseUrl: databaseUrl(env),
     port: int(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    allowAnonymousRead: bool(env, 'ALLOW_ANONYMOUS_READ', false),
+    allowAnonymousRead,
     bootstrapAdminToken: bootstrapToken(env),
     graphiql: bool(env, 'GRAPHIQL', true),
     ...introspection(env),
@@ -189,5 +238,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhooks: Object.freeze(webhookConfig(env)),
     subscriptionBufferLimit: int(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 1_000_000),
     eventPollMs: int(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
+    corsOrigins: corsOrigins(env, allowAnonymousRead),
+    // 1,200 a minute per key: a busy dashboard or bot (20/s sustained) fits; a runaway loop does not.
+    rateLimitRequests: int(env, 'RATE_LIMIT_REQUESTS', 1200, 0, 1_000_000),
+    // 20 bad tokens a minute per address: a typo or a rotated token fits; guessing does not.
+    rateLimitAuthFailures: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, 0, 1_000_000),
+    rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    otlpEndpoint: otlpEndpoint(env),
+    otelServiceName: read(env, 'OTEL_SERVICE_NAME') ?? 'modelgate',
   });
 }

@@ -4,6 +4,7 @@ import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { createGateway } from './http/app';
 import { createLogger } from './http/logger';
+import { portProblem } from './http/port';
 import { bootstrapAdmin } from './services/bootstrap.service';
 
 /** Composition root: config -> migrations -> database -> bootstrap -> server; clean shutdown. */
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const busy = await portProblem(config.port, config.host);
+  if (busy) {
+    console.error(`modelgate: ${busy}`);
+    process.exit(1);
+  }
   const applied = await migrate(config.databaseUrl);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import { FoundationCreateModelDocument, FoundationModelNameDocument } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
@@ -178,6 +181,30 @@ describe('bad HTTP is refused with a JSON error', () => {
     expect(errorCodes(r)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('answers a 401 with WWW-Authenticate: Bearer and the request id', async () => {
+    const bad = await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Bearer mg_not-a-real-token' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toBe('Bearer realm="modelgate", error="invalid_token"');
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const malformed = await post(JSON.stringify({ query: '{ __typename }' }), {
+      authorization: 'Basic dXNlcjpwYXNz',
+      'x-request-id': 'bot-7',
+    });
+    expect(malformed.headers.get('www-authenticate')).toBe('Bearer realm="modelgate", error="invalid_request"');
+    expect(malformed.headers.get('x-request-id')).toBe('bot-7');
+  });
+
+  it('tells a plain `curl -d` (a form, not JSON) what to send, with the request id', async () => {
+    const r = await post('{"query":"{ __typename }"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(400);
+    expect(r.json.errors![0].message).toContain('content-type: application/json');
+    expect(r.json.errors![0].message).toContain('application/x-www-form-urlencoded');
+    expect(r.headers.get('x-request-id')).toBe(r.json.errors![0].extensions!.requestId);
+    const bare = await send('/graphql', { method: 'POST', body: Buffer.from('{"query":"{ __typename }"}') });
+    expect(bare.status).toBe(400);
+    expect(bare.json.errors![0].message).toMatch(/no content type.*content-type: application\/json/);
+  });
+
   it('keeps serving after all of that', async () => {
     const created = await api.data(FoundationCreateModelDocument, { input: { name: 'still-serving' } });
     expect(created.createRegisteredModel.registeredModel.name).toBe('still-serving');
@@ -233,6 +260,57 @@ describe('health, readiness and metrics', () => {
     expect(after).toMatch(/^modelgate_graphql_request_duration_seconds_count\{operation="FoundationModelName"\} \d+$/m);
   });
 
+  it('counts refused requests by status and reason', async () => {
+    const reasons = async () => {
+      const text = await (await fetch(`${api.url}/metrics`)).text();
+      const counts: Record<string, number> = {};
+      for (const m of text.matchAll(/^modelgate_http_refused_requests_total\{status="(\d+)",reason="(\w+)"\} (\d+)$/gm)) {
+        counts[`${m[1]} ${m[2]}`] = Number(m[3]);
+      }
+      return counts;
+    };
+    const before = await reasons();
+    await post('{"query": "{ __typename }"', {}); // truncated JSON
+    await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Bearer mg_unknown' });
+    await post(JSON.stringify({ query: '{ __typename }' }), { authorization: 'Token x' });
+    await post(JSON.stringify({ query: '{' }));
+    await post(JSON.stringify({ query: '{ noSuchField }' }));
+    await post(JSON.stringify({ query: 'x'.repeat(1024 * 1024 + 10) }));
+    await post('{}', { 'content-type': 'text/plain' });
+    await send(`/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    const after = await reasons();
+    const grew = Object.fromEntries(
+      Object.entries(after)
+        .map(([k, v]) => [k, v - (before[k] ?? 0)])
+        .filter(([, d]) => d !== 0),
+    );
+    expect(grew).toEqual({
+      '400 malformed_json': 1,
+      '401 invalid_token': 1,
+      '401 malformed_authorization': 1,
+      '400 graphql_parse_failed': 1,
+      '400 graphql_validation_failed': 1,
+      '413 body_too_large': 1,
+      '400 not_json': 1,
+      '400 csrf': 1,
+    });
+  });
+
+  it('passes the lint of `promtool check metrics` (no gauge named *_total), and promtool itself when installed', async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => ({ name: m[1], type: m[2] }));
+    expect(types.length).toBeGreaterThan(10);
+    for (const { name, type } of types) {
+      if (type !== 'counter') expect(`${name} ${type}`).not.toMatch(/_total \w+$/);
+      else expect(name).toMatch(/_total$/);
+    }
+    const promtool = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
+    if (!promtool) return console.warn('promtool not installed (Debian: apt-get install prometheus): its own check skipped');
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
   it('labels an operation with a hostile name as anonymous instead of trusting it', async () => {
     await api.gql('query { __typename }');
     const text = await (await fetch(`${api.url}/metrics`)).text();
@@ -263,6 +341,45 @@ describe('request ids', () => {
   });
 });
 
+/** A GET without fetch's transparent decompression: the bytes as they travel. */
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  on: TestApi = api,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    httpGet(`${on.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+describe('compression', () => {
+  async function post(query: string, acceptEncoding: string): Promise<Response> {
+    return fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': acceptEncoding, authorization: `Bearer ${api.adminToken}` },
+      body: JSON.stringify({ query }),
+    });
+  }
+
+  it('compresses a JSON answer over 1 KiB with the encoding the client asked for, and leaves a small one alone', async () => {
+    for (const encoding of ['gzip', 'br']) {
+      const big = await post(getIntrospectionQuery(), encoding);
+      expect(big.headers.get('content-encoding')).toBe(encoding);
+      expect((await big.json()).data.__schema).toBeDefined();
+    }
+    const identity = await post(getIntrospectionQuery(), 'identity');
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    await identity.text();
+    const small = await post('{ __typename }', 'gzip, br');
+    expect(small.headers.get('content-encoding')).toBeNull();
+    expect(await small.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
 describe('GraphiQL', () => {
   it('serves the page to a browser, with no script or stylesheet from another host', async () => {
     const r = await send('/graphql', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
@@ -273,6 +390,36 @@ describe('GraphiQL', () => {
     expect(tags.length).toBeGreaterThan(0);
     for (const tag of tags) expect(tag).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     bodies.splice(bodies.indexOf(r.text), 1); // its bundled scripts are not an API answer
+  });
+
+  it('serves the page to a browser navigating to a GraphiQL link with ?query=..., and JSON to other clients', async () => {
+    const path = `/graphql?query=${encodeURIComponent('{ viewer { name } }')}`;
+    const r = await send(path, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    bodies.splice(bodies.indexOf(r.text), 1);
+    const api = await send(path, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(api.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('sends the page compressed as asked, with an ETag that a revalidation answers with 304', async () => {
+    const html = 'text/html,application/xhtml+xml,*/*;q=0.8';
+    const plain = await raw('/graphql', { accept: html, 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const encoding of ['gzip', 'br']) {
+      const r = await raw('/graphql', { accept: html, 'accept-encoding': encoding });
+      expect(r.status).toBe(200);
+      expect(r.headers['content-encoding']).toBe(encoding);
+      expect(r.body.length).toBeLessThan(plain.body.length / 3);
+      const decoded = encoding === 'br' ? brotliDecompressSync(r.body) : gunzipSync(r.body);
+      expect(decoded.equals(plain.body)).toBe(true);
+      expect(r.headers.etag).toBe(plain.headers.etag);
+    }
+    expect(plain.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(plain.headers['cache-control']).toBe('no-cache');
+    const again = await raw('/graphql', { accept: html, 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag! });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
   });
 
   it('is not served when GRAPHIQL=false', async () => {

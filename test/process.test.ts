@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/db/paths';
@@ -154,6 +154,53 @@ describeSqlite('the built gateway process (node dist/src/main.js)', () => {
     } finally {
       running.child.kill('SIGKILL');
     }
+  });
+
+  it('reports a busy port in one line naming PORT, before migrating or printing a token', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    const fresh = join(dir, 'never-created.db');
+    try {
+      const running = start({ DATABASE_URL: `file:${fresh}`, PORT: String(port) });
+      expect(await running.exited).toBe(1);
+      expect(running.stderr().trim()).toBe(
+        `modelgate: port ${port} on 127.0.0.1 is in use; set PORT to a free port (or stop what listens there)`,
+      );
+      expect(running.stdout()).not.toContain('shown only this once');
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a DATABASE_URL file that is not SQLite in one line, without a backtrace', async () => {
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'these are my notes, not a database\n'.repeat(100));
+    const running = start({ DATABASE_URL: `file:${notes}`, PORT: String(await freePort()) });
+    expect(await running.exited).toBe(1);
+    expect(running.stderr().trim()).toBe(
+      `modelgate: failed to start: DATABASE_URL points at ${notes}, which is not a SQLite database; point it at a new file or a modelgate database`,
+    );
+    expect(running.stdout()).toBe('');
+  });
+
+  it('runs `npm run token -- create|list` from the built tree without rebuilding', () => {
+    const env = { ...process.env, DATABASE_URL };
+    const launcher = join(projectRoot, 'scripts', 'token-launcher.mjs');
+    const started = Date.now();
+    const created = spawnSync(process.execPath, [launcher, 'create', 'list-me', 'VIEWER'], { cwd: projectRoot, env, encoding: 'utf8' });
+    expect(created.status).toBe(0);
+    expect(created.stderr).not.toContain('building first');
+    expect(created.stdout.trim()).toMatch(/^mg_\S{43}$/);
+    const listed = spawnSync(process.execPath, [launcher, 'list'], { cwd: projectRoot, env, encoding: 'utf8' });
+    console.log(`token create + list from the built tree: ${Date.now() - started} ms`);
+    expect(listed.status).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+ROLES\s+CREATED BY\s+CREATED AT\s+REVOKED AT$/);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^list-me\s+VIEWER\s+cli\s+\S+Z\s+-$/)]));
+    expect(listed.stdout).not.toContain('mg_');
   });
 
   it.each([

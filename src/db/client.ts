@@ -14,14 +14,24 @@ export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | 
 export type Provider = 'sqlite' | 'postgres';
 
 /** Counts SQL statements, in total and for the request whose async context runs them. */
+export interface StatementEvent {
+  query: string;
+  /** When it started and how long it ran, as Prisma reports it. */
+  timestamp: Date;
+  durationMs: number;
+}
+
 export class StatementCounter {
   total = 0;
   private readonly scope = new AsyncLocalStorage<{ count: number }>();
+  /** Called in the async context of the statement's request (tracing makes SQL spans here). */
+  observer: ((event: StatementEvent) => void) | undefined;
 
-  record(): void {
+  record(event?: StatementEvent): void {
     this.total += 1;
     const current = this.scope.getStore();
     if (current) current.count += 1;
+    if (event && this.observer) this.observer(event);
   }
 
   /** Runs fn with its own count; `counted.count` is read when the request ends. */
@@ -81,6 +91,10 @@ export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Databas
     prisma = new SqliteClient({ adapter, log, transactionOptions });
   }
   providers.set(prisma, provider);
-  (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
+  type QueryEvent = { query: string; timestamp: Date; duration: number | bigint };
+  (prisma as unknown as { $on(e: 'query', cb: (e: QueryEvent) => void): void }).$on('query', (e) =>
+    // The event is built only for an observer: with tracing off a statement costs what it did.
+    statements.record(statements.observer && { query: e.query, timestamp: new Date(e.timestamp), durationMs: Number(e.duration) }),
+  );
   return { prisma, provider, url, statements, close: () => prisma.$disconnect() };
 }

@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { providerOf, sqlitePath } from './client';
 import { migrationList } from './schema-engine';
+import { assertSqliteFile } from './sqlite-file';
 
 /** One committed migration folder: its name, its SQL and Prisma's checksum of that SQL. */
 export interface Migration {
@@ -35,6 +36,7 @@ export const MIGRATION_LOCK_KEY = '7236962142683996532';
  * Idempotent. A migration must therefore run inside a transaction (no CREATE INDEX CONCURRENTLY).
  */
 export async function migrate(url: string, migrations: Migration[] = committedMigrations(url)): Promise<string[]> {
+  assertSqliteFile(url);
   return providerOf(url) === 'postgres' ? migratePostgres(url, migrations) : migrateSqlite(sqlitePath(url), migrations);
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import { expressMiddleware, type ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createServices } from '../services';
 import { WebhookDispatcher } from '../services/webhook-dispatcher';
+import { RateLimitService } from '../services/rate-limit.service';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { DocumentCache } from '../graphql/document-cache';
@@ -18,11 +19,16 @@ import { getSchema } from '../graphql/schema';
 import { storableTextPlugin } from '../graphql/text-input';
 import { authenticate } from './auth';
 import { documentGuard } from './document-guard';
+import { compressionMiddleware } from './compression';
+import { corsMiddleware } from './cors';
 import { httpErrorHandler } from './errors';
-import { graphiqlPage } from './graphiql';
+import { graphiqlHandler } from './graphiql';
 import { healthRouter } from './health';
+import { idempotencyMiddleware } from './idempotency';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
+import { rateLimitMiddleware } from './rate-limit';
+import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
 import { requestIdOf } from './request-id';
 import { attachSubscriptions } from './subscriptions';
 import { httpWebhookTransport } from './webhook-transport';
@@ -30,6 +36,7 @@ import { webhookWakePlugin } from './webhook-wake.plugin';
 
 /** Parsed documents kept for reuse, by their real size in memory. */
 const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
+import { createTracing } from './tracing';
 
 export interface Gateway {
   app: express.Express;
@@ -47,10 +54,17 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(compressionMiddleware());
   const httpServer = createServer(app);
   const schema = await getSchema();
+  const tracing = await createTracing(config, db);
   const services = createServices(db, { allowPrivateUrls: config.webhooks.allowPrivateUrls, apiKeyCacheMs: config.apiKeyCacheMs });
   const metrics = new Metrics(db.statements);
+  const rateLimits = new RateLimitService(db, {
+    requests: config.rateLimitRequests,
+    authFailures: config.rateLimitAuthFailures,
+    windowMs: config.rateLimitWindowSeconds * 1000,
+  });
   services.deployments.onStatus((environment, status) => metrics.deployment(environment, status));
   const webhooks = config.webhooks.dispatcher ? webhookDispatcher(config, db, logger, metrics) : undefined;
 
@@ -81,6 +95,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       storableTextPlugin(),
       observabilityPlugin(logger, metrics),
       ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wake())] : []),
+      refusalPlugin(),
+      ...(tracing ? [tracing.plugin] : []),
     ],
   });
   await apollo.start();
@@ -88,44 +104,51 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
   metrics.trackEvents(services.events, () => subscriptions.connections);
 
+  const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> =>
+    bindResponse(
+      {
+        requestId: res.locals.requestId,
+        // Authenticated already when the idempotency check needed the API key.
+        principal:
+          'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => authenticate(req, services, config)),
+        services,
+        loaders: loaders(),
+        createLoaders: loaders,
+        statements: res.locals.statements,
+      },
+      res,
+    );
+  const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
+
   app.use(healthRouter(db));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  if (config.graphiql) {
-    const page = graphiqlPage('/graphql');
-    app.get('/graphql', (req, res, next) => {
-      if (req.query.query === undefined && req.accepts(['json', 'html']) === 'html') res.type('html').send(page);
-      else next();
-    });
-  }
+  app.use('/graphql', (req, res, next) => {
+    res.locals.requestId = requestIdOf(req);
+    // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
+    res.set('x-request-id', res.locals.requestId);
+    next();
+  });
+  if (tracing) app.use('/graphql', tracing.middleware);
+  app.use('/graphql', corsMiddleware(config.corsOrigins));
+  if (config.graphiql) app.get('/graphql', graphiqlHandler('/graphql'));
 
   app.use(
     '/graphql',
-    (req, res, next) => {
+    countRefusals(metrics),
+    rateLimitMiddleware(rateLimits),
+    (_req, res, next) => {
       const statements = { count: 0 };
       res.locals.statements = statements;
-      res.locals.requestId = requestIdOf(req);
-      // Set here so that answers Apollo makes before its plugins run (refusals, context failures) carry it too.
-      res.setHeader('x-request-id', res.locals.requestId);
       // Everything this request runs, down to the SQL, counts against its own statement count.
       db.statements.run(statements, next);
     },
+    requireJsonOrPreflight(),
     express.json({ limit: '1mb' }),
     documentGuard(limits),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => {
-        const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
-        return {
-          requestId: res.locals.requestId,
-          principal: await authenticate(req, services, config),
-          services,
-          loaders: loaders(),
-          createLoaders: loaders,
-          statements: res.locals.statements,
-        };
-      },
-    }),
+    idempotencyMiddleware(apollo, context, services, config),
+    expressMiddleware(apollo, { context }),
   );
   app.use(httpErrorHandler(logger));
 
@@ -152,6 +175,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
         // Attempts in flight are aborted and stay due: another process, or this one restarted, sends them.
         await Promise.all([apollo.stop(), webhooks?.dispatcher.stop()]);
         webhooks?.transport.close();
+        await tracing?.shutdown();
         await db.close();
       })();
       return stopping;

@@ -18,9 +18,21 @@ export class Metrics {
   private readonly webhookAttempts: Counter<'status'>;
   private readonly webhookAttemptDuration: Histogram;
   private readonly webhookLatency: Histogram;
+  private readonly refusals: Counter<'status' | 'reason'>;
 
   constructor(statements: StatementCounter) {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelgate_' });
+    // Gauges that prom-client names *_total, which `promtool check metrics` flags (only counters
+    // end in _total). The per-type gauges of the same name without the suffix stay: sum() them.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+      this.registry.removeSingleMetric(`modelgate_nodejs_${name}`);
+    }
+    this.refusals = new Counter({
+      name: 'modelgate_http_refused_requests_total',
+      help: 'Requests refused before they ran (400, 401, 413, 415, 429), by status and reason',
+      labelNames: ['status', 'reason'],
+      registers: [this.registry],
+    });
     this.requests = new Counter({
       name: 'modelgate_graphql_requests_total',
       help: 'GraphQL requests by operation and outcome (ok or error)',
@@ -83,6 +95,11 @@ export class Metrics {
     if (this.operations.size >= MAX_OPERATIONS) return 'other';
     this.operations.add(name);
     return name;
+  }
+
+  /** One refused request; reasons come from a fixed set in the code, never from the client. */
+  refused(status: number, reason: string): void {
+    this.refusals.inc({ status: String(status), reason });
   }
 
   observe(operation: string | null | undefined, ok: boolean, seconds: number, statements: number): void {

@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import {
   findApiKeyByName,
   insertApiKey,
+  listApiKeys,
   lockActiveAdmins,
   newToken,
   principalForTokenHash,
@@ -37,6 +38,12 @@ export class ApiKeyService {
     return this.cache.through(hash, () => principalForTokenHash(this.db.prisma, hash));
   }
 
+  /** Every key with its roles and state, by name; never a token (only hashes are stored). */
+  async list(): Promise<{ name: string; roles: Role[]; createdBy: string; createdAt: Date; revokedAt: Date | null }[]> {
+    const rows = await listApiKeys(this.db.prisma);
+    return rows.map((row) => ({ ...toPrincipal(row), createdBy: row.createdBy, createdAt: row.createdAt, revokedAt: row.revokedAt }));
+  }
+
   async create(actor: { name: string }, input: { name: string; roles: Role[] }): Promise<{ principal: Principal; token: string }> {
     const name = validateKeyName(input.name);
     const roles = validateRoles(input.roles);
@@ -58,7 +65,8 @@ export class ApiKeyService {
    * is revoked already changes nothing (and records nothing). The last active ADMIN key cannot
    * be revoked (CONFLICT), so the registry never loses its administrator.
    */
-  async revoke(actor: { name: string }, name: string): Promise<string> {
+  /** Returns the revoked key's row id and name; revoking a revoked key changes nothing. */
+  async revoke(actor: { name: string }, name: string): Promise<{ id: number; name: string }> {
     try {
       return await this.revokeInTransaction(actor, name);
     } finally {
@@ -67,14 +75,14 @@ export class ApiKeyService {
     }
   }
 
-  private revokeInTransaction(actor: { name: string }, name: string): Promise<string> {
+  private revokeInTransaction(actor: { name: string }, name: string): Promise<{ id: number; name: string }> {
     return this.db.prisma.$transaction(async (tx) => {
       const key = await findApiKeyByName(tx, name);
       if (!key) throw notFound(`No API key named "${name}"`);
-      if (key.revokedAt) return key.name;
+      if (key.revokedAt) return { id: key.id, name: key.name };
       const activeAdmins = await lockActiveAdmins(tx);
       const current = await findApiKeyByName(tx, name);
-      if (!current || current.revokedAt) return key.name;
+      if (!current || current.revokedAt) return { id: key.id, name: key.name };
       decideRevoke({ revokingAdmin: hasRole(toPrincipal(current), Role.ADMIN), activeAdmins });
       await revokeApiKeyRow(tx, current.id, new Date());
       await recordAudit(tx, {
@@ -82,7 +90,7 @@ export class ApiKeyService {
         actor: actor.name,
         details: { name: current.name, roles: toPrincipal(current).roles },
       });
-      return current.name;
+      return { id: current.id, name: current.name };
     });
   }
 }

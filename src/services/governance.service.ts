@@ -22,14 +22,7 @@ import {
 } from '../db/repositories/governance.repository';
 import { findModelByName } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
-import {
-  countRequests,
-  findRequests,
-  requestsNewestFirst,
-  requestWhere,
-  type RequestFilter,
-  type RequestRow,
-} from '../db/repositories/request.repository';
+import { countRequests, findRequests, requestWhere, type RequestFilter, type RequestRow } from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
 import { auditEvent, type AuditEvent } from '../domain/audit';
 import { notFound } from '../domain/errors';
@@ -48,11 +41,28 @@ import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../
 import { isLookupable } from '../domain/registry-search';
 import type { Principal } from '../domain/roles';
 import type { Stage, StageChangeCommand } from '../domain/stages';
+import {
+  AUDIT_ORDER_FIELDS,
+  DEFAULT_AUDIT_ORDER,
+  DEFAULT_REQUEST_ORDER,
+  REQUEST_ORDER_FIELDS,
+  type AuditOrderField,
+  type RequestOrderField,
+} from '../domain/governance-order';
+import { sortKeys, type OrderInput } from '../domain/registry-search';
 import { outOfPolicyEvents } from './deployment-guards';
 
-/** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
-const REQUESTS_NEWEST_FIRST = requestsNewestFirst();
-const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
+/** Keyset queries of the top-level lists in the order asked (newest first by default); see db/keyset.ts. */
+function requestsQuery(orderBy: readonly OrderInput<RequestOrderField>[] | null | undefined): KeysetQuery {
+  return {
+    kind: 'TransitionRequest',
+    keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
+    dateFields: new Set(['createdAt']),
+  };
+}
+function auditQuery(orderBy: readonly OrderInput<AuditOrderField>[] | null | undefined): KeysetQuery {
+  return { kind: 'AuditEvent', keys: sortKeys(orderBy, AUDIT_ORDER_FIELDS, DEFAULT_AUDIT_ORDER), dateFields: new Set(['at']) };
+}
 
 /** A policy as the API shows it: `modelName` null for the registry-wide or built-in default. */
 export interface PolicyView {
@@ -232,19 +242,31 @@ export class GovernanceService {
     return { version, audit: await outOfPolicyEvents(tx, change) };
   }
 
-  /** Query.transitionRequests: requests of live versions, newest first. */
-  async requests(filter: RequestFilter, first?: number | null, after?: string | null): Promise<Listing<RequestRow>> {
+  /** Query.transitionRequests: requests of live versions, newest first unless `orderBy` says otherwise. */
+  async requests(
+    filter: RequestFilter,
+    first?: number | null,
+    after?: string | null,
+    orderBy?: readonly OrderInput<RequestOrderField>[] | null,
+  ): Promise<Listing<RequestRow>> {
     const page = { first: pageSize(first), after };
     const where = requestWhere(filter);
-    const rows = await findRequests(this.db.prisma, pageArgs(REQUESTS_NEWEST_FIRST, page, where));
-    return { page: toPage(REQUESTS_NEWEST_FIRST, page, rows), totalCount: () => countRequests(this.db.prisma, where) };
+    const query = requestsQuery(orderBy);
+    const rows = await findRequests(this.db.prisma, pageArgs(query, page, where));
+    return { page: toPage(query, page, rows), totalCount: () => countRequests(this.db.prisma, where) };
   }
 
-  /** Query.auditEvents: newest first; `since` inclusive, `until` exclusive. */
-  async auditEvents(filter: AuditFilter, first?: number | null, after?: string | null): Promise<Listing<AuditRow>> {
+  /** Query.auditEvents: newest first unless `orderBy` says otherwise; `since` inclusive, `until` exclusive. */
+  async auditEvents(
+    filter: AuditFilter,
+    first?: number | null,
+    after?: string | null,
+    orderBy?: readonly OrderInput<AuditOrderField>[] | null,
+  ): Promise<Listing<AuditRow>> {
     const page = { first: pageSize(first), after };
     const where = auditWhere(filter);
-    const rows = await findAuditEvents(this.db.prisma, pageArgs(AUDIT_NEWEST_FIRST, page, where));
-    return { page: toPage(AUDIT_NEWEST_FIRST, page, rows), totalCount: () => countAuditEvents(this.db.prisma, where) };
+    const query = auditQuery(orderBy);
+    const rows = await findAuditEvents(this.db.prisma, pageArgs(query, page, where));
+    return { page: toPage(query, page, rows), totalCount: () => countAuditEvents(this.db.prisma, where) };
   }
 }

@@ -9,6 +9,7 @@ import { EnvironmentService } from './environment.service';
 import { DeploymentService } from './deployment.service';
 import { WebhookService, type WebhookServiceOptions } from './webhook.service';
 import { EventFeed } from './event-feed.service';
+import { IdempotencyService } from './idempotency.service';
 
 /** One instance of each use-case family per gateway; they hold no per-request state. */
 export interface ServiceOptions extends WebhookServiceOptions {
@@ -28,6 +29,7 @@ export function createServices(db: Database, options: ServiceOptions = { allowPr
     deployments: new DeploymentService(db),
     webhooks: new WebhookService(db, options),
     events: new EventFeed(db),
+    idempotency: new IdempotencyService(db),
   };
 }
 

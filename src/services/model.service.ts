@@ -76,7 +76,8 @@ export class ModelService {
   }
 
   /** Refused while a version is in PRODUCTION; audit events keep the name it had. */
-  async delete(actor: Principal, input: { name: string }): Promise<string> {
+  /** Returns the deleted model's row id and name. */
+  async delete(actor: Principal, input: { name: string }): Promise<{ id: number; name: string }> {
     return inTransaction(this.db, async (tx) => {
       const model = await requireModel(tx, input.name);
       await guardModelDelete(tx, model);
@@ -89,7 +90,7 @@ export class ModelService {
         modelName: model.name,
         details: { lastVersion: model.lastVersion },
       });
-      return model.name;
+      return { id: model.id, name: model.name };
     });
   }
 

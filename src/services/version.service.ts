@@ -96,7 +96,8 @@ export class VersionService {
    * Hides the version from every query (its number stays taken), removes its aliases and
    * cancels its pending requests. Refused while it is in PRODUCTION.
    */
-  async delete(actor: Principal, input: VersionRef): Promise<number> {
+  /** Returns the deleted version's row id and number. */
+  async delete(actor: Principal, input: VersionRef): Promise<{ id: number; version: number }> {
     return inTransaction(this.db, async (tx) => {
       const { model, version } = await requireVersion(tx, input.name, input.version);
       const deployments = await guardVersionDelete(tx, {
@@ -119,7 +120,7 @@ export class VersionService {
       await cancelRequests(tx, outcome.cancel, new Date());
       await touchModel(tx, model.id);
       await recordAudit(tx, ...outcome.audit, ...deployments);
-      return version.version;
+      return { id: version.id, version: version.version };
     });
   }
 

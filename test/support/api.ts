@@ -57,6 +57,9 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
     // Every request reads its key, so statement counts are exact whatever the timing; the
     // cache has its own tests (test/read-path.test.ts).
     API_KEY_CACHE_MS: '0',
+    // Tests send bursts from one address; test/rate-limit.test.ts turns the limits on.
+    RATE_LIMIT_REQUESTS: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
     ...overrides,
   });
   await migrate(config.databaseUrl);

@@ -59,3 +59,8 @@ export async function lockActiveAdmins(tx: Tx): Promise<number> {
 export async function revokeApiKeyRow(tx: Tx, id: number, at: Date): Promise<void> {
   await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
 }
+
+/** Every key, revoked ones too, by name (for `npm run token -- list`). */
+export function listApiKeys(db: Tx): Promise<ApiKeyRow[]> {
+  return db.apiKey.findMany({ orderBy: { name: 'asc' } });
+}

@@ -1,4 +1,4 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Role } from '../types/enums';
 import { Principal } from '../types/principal.type';
 
@@ -22,4 +22,8 @@ export class RevokeApiKeyInput {
 @ObjectType()
 export class RevokeApiKeyPayload {
   @Field() revokedName!: string;
+  @Field(() => ID, {
+    description: "The revoked key's Principal id: for a client cache to drop it from lists of active keys (it stays readable by id).",
+  })
+  revokedId!: string;
 }

@@ -1,5 +1,12 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { MetricComparator, Stage, TransitionRequestStatus } from '../types/enums';
+import {
+  AuditEventOrderField,
+  MetricComparator,
+  SortDirection,
+  Stage,
+  TransitionRequestOrderField,
+  TransitionRequestStatus,
+} from '../types/enums';
 import { GovernancePolicy } from '../types/governance-policy.type';
 import { TransitionRequest } from '../types/transition-request.type';
 
@@ -74,4 +81,16 @@ export class AuditEventFilter {
   @Field(() => String, { nullable: true }) actor?: string | null;
   @Field(() => Date, { nullable: true, description: 'Events at or after this time.' }) since?: Date | null;
   @Field(() => Date, { nullable: true, description: 'Events before this time.' }) until?: Date | null;
+}
+
+@InputType()
+export class TransitionRequestOrder {
+  @Field(() => TransitionRequestOrderField) field!: TransitionRequestOrderField;
+  @Field(() => SortDirection) direction!: SortDirection;
+}
+
+@InputType()
+export class AuditEventOrder {
+  @Field(() => AuditEventOrderField) field!: AuditEventOrderField;
+  @Field(() => SortDirection) direction!: SortDirection;
 }

@@ -1,4 +1,5 @@
-import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
+import { DELETED_ID } from '../types/deleted.type';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ModelVersion } from '../types/model-version.type';
 import { TagInput } from './registered-model.input';
 
@@ -40,6 +41,7 @@ export class DeleteModelVersionInput {
 @ObjectType()
 export class DeleteModelVersionPayload {
   @Field(() => Int) deletedVersion!: number;
+  @Field(() => ID, DELETED_ID) deletedId!: string;
 }
 
 @InputType()

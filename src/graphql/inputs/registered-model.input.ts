@@ -1,4 +1,5 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { DELETED_ID } from '../types/deleted.type';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { RegisteredModel } from '../types/registered-model.type';
 
 @InputType()
@@ -49,6 +50,7 @@ export class DeleteRegisteredModelInput {
 @ObjectType()
 export class DeleteRegisteredModelPayload {
   @Field() deletedName!: string;
+  @Field(() => ID, DELETED_ID) deletedId!: string;
 }
 
 @InputType()

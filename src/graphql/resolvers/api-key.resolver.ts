@@ -24,7 +24,8 @@ export class ApiKeyResolver {
     description: 'The token is refused from the next request on. The last active ADMIN key cannot be revoked.',
   })
   async revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: Context) {
-    return { revokedName: await ctx.services.apiKeys.revoke(ctx.principal!, input.name) };
+    const revoked = await ctx.services.apiKeys.revoke(ctx.principal!, input.name);
+    return { revokedName: revoked.name, revokedId: toGlobalId('Principal', revoked.id) };
   }
 
   @FieldResolver(() => ID)

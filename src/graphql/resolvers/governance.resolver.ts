@@ -14,6 +14,7 @@ import {
   SetGovernancePolicyInput,
   TransitionModelVersionStageInput,
   TransitionRequestFilter,
+  TransitionRequestOrder,
   TransitionRequestPayload,
 } from '../inputs/governance.input';
 import { ModelVersionPayload } from '../inputs/model-version.input';
@@ -35,14 +36,17 @@ const payload = ({ request, version }: Decided) =>
 @Resolver()
 export class GovernanceResolver {
   @Authorized(Role.VIEWER)
-  @Query(() => TransitionRequestConnection, { description: 'Transition requests of live versions, newest first.' })
+  @Query(() => TransitionRequestConnection, {
+    description: 'Transition requests of live versions; newest first (CREATED_AT DESC) unless orderBy says otherwise.',
+  })
   async transitionRequests(
     @Arg('filter', () => TransitionRequestFilter, { nullable: true }) filter: TransitionRequestFilter | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Arg('orderBy', () => [TransitionRequestOrder], { nullable: true }) orderBy: TransitionRequestOrder[] | null,
   ) {
-    const listed = await ctx.services.governance.requests(filter ?? {}, first, after);
+    const listed = await ctx.services.governance.requests(filter ?? {}, first, after, orderBy);
     return toConnection(listed.page, listed.totalCount);
   }
 

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { withDeletedId } from '../types/deleted.type';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { subfields } from '../selection';
 import type { VersionRow } from '../../db/repositories/version.repository';
@@ -77,7 +78,8 @@ export class ModelVersionResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => DeleteModelVersionPayload)
   async deleteModelVersion(@Arg('input') input: DeleteModelVersionInput, @Ctx() ctx: Context) {
-    return { deletedVersion: await ctx.services.versions.delete(ctx.principal!, input) };
+    const deleted = await ctx.services.versions.delete(ctx.principal!, input);
+    return withDeletedId('ModelVersion', deleted.id, { deletedVersion: deleted.version });
   }
 
   @Authorized(Role.CONTRIBUTOR)

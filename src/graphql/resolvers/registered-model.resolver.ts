@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { withDeletedId } from '../types/deleted.type';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import type { VersionRow } from '../../db/repositories/version.repository';
@@ -75,7 +76,8 @@ export class RegisteredModelResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => DeleteRegisteredModelPayload)
   async deleteRegisteredModel(@Arg('input') input: DeleteRegisteredModelInput, @Ctx() ctx: Context) {
-    return { deletedName: await ctx.services.models.delete(ctx.principal!, input) };
+    const deleted = await ctx.services.models.delete(ctx.principal!, input);
+    return withDeletedId('RegisteredModel', deleted.id, { deletedName: deleted.name });
   }
 
   @Authorized(Role.CONTRIBUTOR)

@@ -41,6 +41,15 @@ export enum ModelVersionOrderField {
   CREATED_AT = 'CREATED_AT',
   UPDATED_AT = 'UPDATED_AT',
 }
+export enum TransitionRequestOrderField {
+  CREATED_AT = 'CREATED_AT',
+  REQUESTED_BY = 'REQUESTED_BY',
+}
+export enum AuditEventOrderField {
+  AT = 'AT',
+  ACTOR = 'ACTOR',
+  ACTION = 'ACTION',
+}
 
 registerEnumType(Stage, { name: 'Stage' });
 registerEnumType(ModelVersionStatus, { name: 'ModelVersionStatus' });
@@ -51,5 +60,7 @@ registerEnumType(SortDirection, { name: 'SortDirection' });
 registerEnumType(MetricComparator, { name: 'MetricComparator' });
 registerEnumType(RegisteredModelOrderField, { name: 'RegisteredModelOrderField' });
 registerEnumType(ModelVersionOrderField, { name: 'ModelVersionOrderField' });
+registerEnumType(TransitionRequestOrderField, { name: 'TransitionRequestOrderField' });
+registerEnumType(AuditEventOrderField, { name: 'AuditEventOrderField' });
 
 export { Role };
