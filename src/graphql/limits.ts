@@ -118,6 +118,12 @@ export function limitsPlugin(schema: GraphQLSchema, limits: Pick<DocumentLimits,
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
+          if (operation.operation === 'subscription') {
+            // Over HTTP an operation has one answer; a subscription has a stream (served over WebSocket, if at all).
+            throw new GraphQLError('Subscriptions are not served over HTTP: send queries and mutations here', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
           const fragments = fragmentsOf(document);
           const depth = queryDepth(operation.selectionSet, fragments);
           if (depth > limits.maxDepth) {

@@ -11,17 +11,19 @@ import { createServices } from '../services';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { DocumentCache } from '../graphql/document-cache';
+import { introspectionNeedsTokenPlugin } from '../graphql/introspection';
 import { limitsPlugin, type DocumentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
 import { storableTextPlugin } from '../graphql/text-input';
-import { authenticate } from './auth';
 import { documentGuard } from './document-guard';
 import { httpErrorHandler } from './errors';
 import { graphiqlPage } from './graphiql';
 import { healthRouter } from './health';
 import { Metrics } from './metrics';
+import { metricsRoute } from './metrics-route';
 import { observabilityPlugin } from './observability.plugin';
+import { principalResolver } from './principal';
 import { requestIdOf } from './request-id';
 
 /** Parsed documents kept for reuse, by their real size in memory. */
@@ -46,6 +48,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const services = createServices(db);
   const metrics = new Metrics(db.statements);
 
+  const principalOf = principalResolver({ services, config, logger, registry: metrics.registry });
   const limits: DocumentLimits = {
     maxBytes: config.maxDocumentBytes,
     maxTokens: config.maxQueryTokens,
@@ -71,15 +74,14 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, limits),
       storableTextPlugin(),
+      ...(config.introspectionNeedsToken ? [introspectionNeedsTokenPlugin()] : []),
       observabilityPlugin(logger, metrics),
     ],
   });
   await apollo.start();
 
   app.use(healthRouter(db));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsRoute(metrics, config.metricsToken));
   if (config.graphiql) {
     const page = graphiqlPage('/graphql');
     app.get('/graphql', (req, res, next) => {
@@ -104,7 +106,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => ({
         requestId: res.locals.requestId,
-        principal: await authenticate(req, services, config),
+        principal: await principalOf(req, res),
         services,
         loaders: createLoaders(db.prisma, { batch: config.dataloaders }),
         statements: res.locals.statements,
