@@ -64,7 +64,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Parsing stops at the token limit even if a plugin's own check were bypassed.
+    // Behind documentGuard, a second line: the parser itself stops at the token limit.
     parseOptions: { maxTokens: config.maxQueryTokens },
     documentStore: new DocumentCache(DOCUMENT_CACHE_BYTES),
     plugins: [
