@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { createDatabase, providerOf } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { newToken } from '../src/db/repositories/api-key.repository';
@@ -89,6 +90,30 @@ async function schemaOf(url: string): Promise<string[]> {
   }
 }
 
+/** Waits until the starting process first touches the database (the SQLite file exists; a PostgreSQL session opens); returns when, in ms. */
+async function firstTouch(url: string, gateway: Gateway): Promise<number> {
+  const started = Date.now();
+  const probe = providerOf(url) === 'postgres' ? new Client({ connectionString: url }) : null;
+  await probe?.connect();
+  try {
+    for (;;) {
+      if (gateway.child.exitCode !== null) throw new Error(`exited early: ${gateway.output()}`);
+      const touched = probe
+        ? (
+            await probe.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+            )
+          ).rows[0].n > 0
+        : existsSync(url.replace(/^file:/, ''));
+      if (touched) return Date.now() - started;
+      if (Date.now() - started > 60_000) throw new Error('the database was never touched');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await probe?.end();
+  }
+}
+
 let expected: string[];
 let firstStartMs: number;
 const databases: TestDatabase[] = [];
@@ -133,17 +158,26 @@ it(`comes up ready on the whole schema after ${KILLS} first starts killed at ran
     const database = await freshDatabase();
     databases.push(database);
     const token = newToken();
-    // Spread over the middle of the first start, where the migration runs (measured: from about
-    // 0.3 to 0.55 of it), with jitter; the ends are loading code and listening.
-    const killAt = Math.round((0.2 + (0.6 * (i + Math.random())) / KILLS) * firstStartMs);
     const first = await start(database.url, token);
-    await new Promise((r) => setTimeout(r, killAt));
+    let killAt: string;
+    if (i % 2 === 0) {
+      // Anywhere in the middle of the first start (the ends are loading code and listening).
+      const ms = Math.round((0.2 + (0.6 * (i + Math.random())) / KILLS) * firstStartMs);
+      await new Promise((r) => setTimeout(r, ms));
+      killAt = `${ms} ms`;
+    } else {
+      // Soon after the database is first touched: inside the migration, whatever the machine's load.
+      const touched = await firstTouch(database.url, first);
+      const ms = Math.round(Math.random() * 400);
+      await new Promise((r) => setTimeout(r, ms));
+      killAt = `${touched} + ${ms} ms`;
+    }
     await stop(first, 'SIGKILL');
     const cut = await schemaOf(database.url).then(
       (s) => `${s.length}/${expected.length} objects`,
       () => 'no database file',
     );
-    report.push(`kill at ${killAt} ms: ${cut}`);
+    report.push(`kill at ${killAt}: ${cut}`);
 
     const second = await start(database.url, token);
     try {

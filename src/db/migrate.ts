@@ -21,8 +21,11 @@ export function committedMigrations(url: string): Migration[] {
   });
 }
 
-/** Any 64-bit number of our own: the PostgreSQL advisory lock that serialises migrating processes. */
-export const MIGRATION_LOCK_KEY = '7236962142683996532';
+/**
+ * The PostgreSQL advisory lock that serialises migrating processes: the key Prisma's own schema
+ * engine takes, so a gateway and a `prisma migrate deploy` never migrate at the same time either.
+ */
+export const MIGRATION_LOCK_KEY = 72707369;
 
 /**
  * Applies the committed migrations that the database lacks, recording them in

@@ -48,6 +48,12 @@ export function requireAnyRole(principal: Principal | null, roles: readonly Role
   throw first ?? new Error('requireAnyRole needs at least one role');
 }
 
+/** Another principal's key name and roles are an administrator's business; one's own are one's own. */
+export function canSeePrincipal(viewer: Principal | null, principalId: number): boolean {
+  if (!viewer) return false;
+  return (viewer.id !== ANONYMOUS.id && viewer.id === principalId) || hasRole(viewer, Role.ADMIN);
+}
+
 export function parseRoles(value: string): Role[] {
   return value.split(',').filter((r): r is Role => r in rank);
 }

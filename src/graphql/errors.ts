@@ -16,6 +16,12 @@ const CLIENT_CODES = new Set([
 
 export const INTERNAL = 'INTERNAL_SERVER_ERROR';
 
+/** Client mistakes that Apollo reports without a code, by their (fixed) message. */
+const APOLLO_CLIENT_ERRORS: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'PERSISTED_QUERY_NOT_SUPPORTED',
+};
+
 /**
  * The one place errors become responses. Domain errors keep their code and details; refusals
  * of the request itself keep theirs; anything else is masked (no stack, SQL or path leaves).
@@ -35,7 +41,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: INTERNAL } };
+  const client = APOLLO_CLIENT_ERRORS[formatted.message];
+  if (client) return { message: formatted.message, extensions: { code: client } };
+  // A request id put there on purpose (a failure before the plugins run) lets the caller report it.
+  const requestId = formatted.extensions?.requestId;
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: typeof requestId === 'string' ? { code: INTERNAL, requestId } : { code: INTERNAL },
+  };
 }
 
 export function isMasked(formatted: GraphQLFormattedError): boolean {

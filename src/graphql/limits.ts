@@ -142,7 +142,14 @@ export function limitsPlugin(schema: GraphQLSchema, limits: Pick<DocumentLimits,
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
-          if (operation) checkLimits(schema, document, operation, request.variables ?? {}, limits);
+          if (!operation) return;
+          if (operation.operation === 'subscription') {
+            // Over HTTP an operation has one answer; a subscription has a stream, served over WebSocket on this path.
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on this path, not over HTTP', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
+          checkLimits(schema, document, operation, request.variables ?? {}, limits);
         },
       };
     },

@@ -58,7 +58,7 @@ export function overlapComparisons(document: DocumentNode): number {
   function viaFragment<T>(name: string, memo: Map<string, T>, compute: (f: FragmentDefinitionNode) => T, none: T): T {
     const fragment = fragments.get(name);
     // A cycle or an unknown fragment: validation refuses the document; count nothing more.
-    if (!fragment || open.has(`${name}`)) return none;
+    if (!fragment || open.has(name)) return none;
     if (!memo.has(name)) {
       open.add(name);
       memo.set(name, compute(fragment));

@@ -13,11 +13,11 @@ import { RateLimitService } from '../services/rate-limit.service';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { DocumentCache } from '../graphql/document-cache';
+import { introspectionNeedsTokenPlugin } from '../graphql/introspection';
 import { limitsPlugin, type DocumentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
 import { storableTextPlugin } from '../graphql/text-input';
-import { authenticate } from './auth';
 import { documentGuard } from './document-guard';
 import { compressionMiddleware } from './compression';
 import { corsMiddleware } from './cors';
@@ -26,9 +26,11 @@ import { graphiqlHandler } from './graphiql';
 import { healthRouter } from './health';
 import { idempotencyMiddleware } from './idempotency';
 import { Metrics } from './metrics';
+import { metricsRoute } from './metrics-route';
 import { observabilityPlugin } from './observability.plugin';
 import { rateLimitMiddleware } from './rate-limit';
 import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, requireJsonOrPreflight } from './refusals';
+import { principalResolver } from './principal';
 import { requestIdOf } from './request-id';
 import { attachSubscriptions } from './subscriptions';
 import { httpWebhookTransport } from './webhook-transport';
@@ -68,6 +70,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   services.deployments.onStatus((environment, status) => metrics.deployment(environment, status));
   const webhooks = config.webhooks.dispatcher ? webhookDispatcher(config, db, logger, metrics) : undefined;
 
+  const principalOf = principalResolver({ services, config, logger, registry: metrics.registry });
   const limits: DocumentLimits = {
     maxBytes: config.maxDocumentBytes,
     maxTokens: config.maxQueryTokens,
@@ -83,7 +86,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError,
-    // Parsing stops at the token limit even if a plugin's own check were bypassed.
+    // Behind documentGuard, a second line: the parser itself stops at the token limit.
     parseOptions: { maxTokens: config.maxQueryTokens },
     documentStore: new DocumentCache(DOCUMENT_CACHE_BYTES),
     plugins: [
@@ -93,6 +96,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, limits),
       storableTextPlugin(),
+      ...(config.introspectionNeedsToken ? [introspectionNeedsTokenPlugin()] : []),
       observabilityPlugin(logger, metrics),
       ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wake())] : []),
       refusalPlugin(),
@@ -109,8 +113,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       {
         requestId: res.locals.requestId,
         // Authenticated already when the idempotency check needed the API key.
-        principal:
-          'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => authenticate(req, services, config)),
+        principal: 'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => principalOf(req, res)),
         services,
         loaders: loaders(),
         createLoaders: loaders,
@@ -121,9 +124,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
 
   app.use(healthRouter(db));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsRoute(metrics, config.metricsToken));
   app.use('/graphql', (req, res, next) => {
     res.locals.requestId = requestIdOf(req);
     // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { requireRole, Role } from '../../domain/roles';
+import { canSeePrincipal, requireRole, Role } from '../../domain/roles';
 import type { Context } from '../context';
 import { fromGlobalId, type NodeType } from '../../domain/ids';
 import { Node } from '../types/node.type';
@@ -16,7 +16,8 @@ export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   ModelVersion: (ctx, id) => ctx.loaders.versionById.load(id),
   TransitionRequest: (ctx, id) => ctx.loaders.requestById.load(id),
   AuditEvent: (ctx, id) => ctx.loaders.auditEventById.load(id),
-  Principal: (ctx, id) => ctx.loaders.principalById.load(id),
+  // Anyone else's key is visible to ADMIN only: null, as if there were none.
+  Principal: (ctx, id) => (canSeePrincipal(ctx.principal, id) ? ctx.loaders.principalById.load(id) : Promise.resolve(null)),
   Environment: (ctx, id) => ctx.loaders.environmentById.load(id),
   Deployment: (ctx, id) => ctx.loaders.deploymentById.load(id),
   // Webhooks are ADMIN's, however they are reached.
