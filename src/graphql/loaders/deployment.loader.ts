@@ -81,32 +81,61 @@ export function pageInMemory<T extends Sortable>(
   };
 }
 
+/**
+ * The names of rows by id, through a loader the response uses anyway (its cache serves the
+ * fields read later): ordering by a related name costs no statement of its own.
+ */
+async function namesOf(loader: DataLoader<number, { name: string } | null>, ids: number[]): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)];
+  const rows = await loader.loadMany(unique);
+  const names = new Map<number, string>();
+  rows.forEach((row, i) => {
+    if (row && !(row instanceof Error)) names.set(unique[i], row.name);
+  });
+  return names;
+}
+
 /** Every relation of environments and deployments, batched per request. */
-export function deploymentLoaders(db: Tx, options: LoaderOptions) {
+export function deploymentLoaders(db: Tx, options: LoaderOptions, related: { modelById: DataLoader<number, { name: string } | null> }) {
   const dataLoaderOptions = { batch: options.batch, cache: options.batch };
+  const environmentById = rowLoader(
+    options,
+    (ids: readonly number[]) => findEnvironmentsByIds(db, ids),
+    (e) => e.id,
+  );
   return {
-    environmentById: rowLoader(
-      options,
-      (ids: readonly number[]) => findEnvironmentsByIds(db, ids),
-      (e) => e.id,
-    ),
+    environmentById,
     deploymentById: rowLoader(
       options,
       (ids: readonly number[]) => findDeploymentsByIds(db, ids),
       (d) => d.id,
     ),
-    /** Each environment's current deployments, by model name. */
+    /** Each environment's current deployments, by model name (the models are needed by the dashboard anyway). */
     currentByEnvironment: groupLoader(
       options,
-      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
-        (await findCurrentOfEnvironments(db, ids)).map(({ model, ...row }) => ({ ...row, orderName: model.name })).sort(byName),
+      async (ids: readonly number[]): Promise<NamedDeployment[]> => {
+        const rows = await findCurrentOfEnvironments(db, ids);
+        const names = await namesOf(
+          related.modelById,
+          rows.map((r) => r.modelId),
+        );
+        return rows.flatMap((row) => (names.has(row.modelId) ? [{ ...row, orderName: names.get(row.modelId)! }] : [])).sort(byName);
+      },
       (d) => d.environmentId,
     ),
     /** Each model's current deployments, by environment name. */
     currentByModel: groupLoader(
       options,
-      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
-        (await findCurrentOfModels(db, ids)).map(({ environment, ...row }) => ({ ...row, orderName: environment.name })).sort(byName),
+      async (ids: readonly number[]): Promise<NamedDeployment[]> => {
+        const rows = await findCurrentOfModels(db, ids);
+        const names = await namesOf(
+          environmentById,
+          rows.map((r) => r.environmentId),
+        );
+        return rows
+          .flatMap((row) => (names.has(row.environmentId) ? [{ ...row, orderName: names.get(row.environmentId)! }] : []))
+          .sort(byName);
+      },
       (d) => d.modelId,
     ),
     /** The deployments of many parents of one kind, one query per distinct filter. */

@@ -6,10 +6,11 @@ import { deploymentLoaders } from './deployment.loader';
 
 /** Built fresh for every request, so a response never reads another request's cache. */
 export function createLoaders(db: Tx, options: LoaderOptions) {
+  const registry = registryLoaders(db, options);
   return {
-    ...registryLoaders(db, options),
+    ...registry,
     ...governanceLoaders(db, options),
-    ...deploymentLoaders(db, options),
+    ...deploymentLoaders(db, options, registry),
   };
 }
 
