@@ -5,7 +5,7 @@ import { projectRoot } from '../src/db/paths';
 /** A mistake of the caller's: reported as one line, without a stack. */
 export class UsageError extends Error {}
 
-export const WORKLOADS = ['dashboard', 'lookup', 'search', 'approve', 'webhooks', 'events'] as const;
+export const WORKLOADS = ['dashboard', 'lookup', 'search', 'deploy', 'approve', 'webhooks', 'events'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {

@@ -130,6 +130,14 @@ export function notes(report: BenchReport): string[] {
     // Webhooks: a line for webhook deliveries per second (e.webhookDeliveriesPerSecond) goes here.
   }
   for (const r of report.results) {
+    if (r.workload !== 'deploy' || !r.extra) continue;
+    const e = r.extra;
+    lines.push(
+      `deploy: ${e.succeeded} deployments succeeded (${fixed(e.succeeded / r.seconds, 1)}/s), ${e.startErrors} failed starts, ` +
+        `${e.reportErrors} failed reports; SQL statements per start ${fixed(e.statementsPerStart, 1)}, per report ${fixed(e.statementsPerReport, 1)}`,
+    );
+  }
+  for (const r of report.results) {
     if (r.limitedBy === 'amount')
       lines.push(`${r.workload} (${r.gateway}): slower than the run, measured over ${r.requests} requests instead`);
   }

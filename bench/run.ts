@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createDatabase, providerOf } from '../src/db/client';
 import { approvalPool } from './approval-pool';
+import { deploy, deployDashboard, deployPool, type DeploySlot } from './deploy';
 import { seedParams } from './dataset';
 import { redact, serverVersion } from './database';
 import { createKeys, type BenchKeys } from './keys';
@@ -98,16 +99,19 @@ export async function main(argv: string[]): Promise<number> {
   const db = createDatabase({ url: options.db, poolSize: 2 });
   let keys: BenchKeys;
   let pool: PoolVersion[];
+  let slots: DeploySlot[];
   try {
     keys = await createKeys(db.prisma, BOTS);
     pool = options.workloads.includes('approve') ? await approvalPool(db.prisma) : [];
+    slots = options.workloads.includes('deploy') ? await deployPool(db.prisma) : [];
   } finally {
     await db.close();
   }
 
   const results: WorkloadReport[] = [];
   const wanted = new Set(options.workloads);
-  // The N+1 baseline first, on the same data: the approval bots run last because they write.
+  // The N+1 baseline first, on the same data. The deploy bots write deployments only; the
+  // approval bots run last because they change stages (the deploy bots deploy PRODUCTION versions).
   if (wanted.has('dashboard')) {
     results.push(
       ...(await onGateway(
@@ -123,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(wanted.has('dashboard') ? PAGE_SIZES.map((n) => dashboard(n, params, keys)) : []),
     ...(wanted.has('lookup') ? [lookup(params, keys)] : []),
     ...(wanted.has('search') ? [search(keys)] : []),
+    ...(wanted.has('deploy') ? [deploy(slots, keys), deployDashboard(keys)] : []),
     ...(wanted.has('approve') ? [approve(pool, keys)] : []),
     ...(wanted.has('events') ? [events(() => readPool(options.db), keys)] : []),
   ];

@@ -82,7 +82,7 @@ beforeAll(async () => {
     '--out',
     out,
   ];
-  run = await runBench(full ? args : [...args, '--workloads', 'lookup,approve,webhooks,events'], 90_000);
+  run = await runBench(full ? args : [...args, '--workloads', 'lookup,deploy,approve,webhooks,events'], 90_000);
   const latest = join(out, `latest-${testProvider()}.json`);
   if (existsSync(latest)) report = JSON.parse(readFileSync(latest, 'utf8')) as BenchReport;
 }, 150_000);
@@ -122,10 +122,12 @@ describe('npm run bench -- --quick at the smallest size', () => {
           'dashboard-100/loaders',
           'lookup/loaders',
           'search/loaders',
+          'deploy/loaders',
+          'deploy-dashboard/loaders',
           'approve/loaders',
           'events/loaders',
         ]
-      : ['lookup/loaders', 'approve/loaders', 'events/loaders'];
+      : ['lookup/loaders', 'deploy/loaders', 'deploy-dashboard/loaders', 'approve/loaders', 'events/loaders'];
     expect(report.database.provider).toBe(testProvider());
     expect(report.results.map((r) => `${r.workload}/${r.gateway}`)).toEqual(expected);
     for (const r of report.results) {
@@ -139,6 +141,8 @@ describe('npm run bench -- --quick at the smallest size', () => {
         expect({ workload: r.workload, errors: r.errors }).toEqual({ workload: r.workload, errors: 0 });
     }
     expect(row('approve', 'loaders').extra?.approved).toBeGreaterThan(0);
+    expect(row('deploy', 'loaders').extra).toMatchObject({ startErrors: 0, reportErrors: 0 });
+    expect(row('deploy', 'loaders').extra?.succeeded).toBeGreaterThan(0);
   });
 
   it('measures events: 100 subscribers receive what the approval bots write, with latency', () => {

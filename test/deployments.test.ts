@@ -338,3 +338,42 @@ describe('Query.deployments', () => {
     expect(failed.deployments.edges.map((e) => e.node.id)).toEqual([ids[4]]);
   });
 });
+
+describe('per-parent deployment lists', () => {
+  const MODEL_PAGE = `query($name: String!, $first: Int, $after: String) { registeredModel(name: $name) {
+    deployments(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }`;
+  const MODELS_PAGE = `query($first: Int) { registeredModels(filter: { namePrefix: "history-" }) { edges { node {
+    name deployments(first: $first) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } } } }`;
+
+  it("pages one model's history from the database, and many models' with one query, with the same cursors", async () => {
+    await environment(api, 'history', 'NONE');
+    const ids: Record<string, string[]> = { 'history-a': [], 'history-b': [] };
+    for (const name of Object.keys(ids)) {
+      await modelWithStages(api, name, ['NONE']);
+      for (let i = 0; i < 3; i++) ids[name].unshift(await deployed(api, bot, name, 1, 'history'));
+    }
+    type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string } }[] };
+    const one = async (after?: string) =>
+      (await api.data<{ registeredModel: { deployments: Page } }, unknown>(MODEL_PAGE, { name: 'history-a', first: 2, after }))
+        .registeredModel.deployments;
+    const first = await one();
+    expect([first.totalCount, first.pageInfo.hasNextPage, first.edges.map((e) => e.node.id)]).toEqual([
+      3,
+      true,
+      ids['history-a'].slice(0, 2),
+    ]);
+    const second = await one(first.pageInfo.endCursor);
+    expect([second.pageInfo.hasNextPage, second.edges.map((e) => e.node.id)]).toEqual([false, ids['history-a'].slice(2)]);
+
+    const many = await api.data<{ registeredModels: { edges: { node: { name: string; deployments: Page } }[] } }, unknown>(MODELS_PAGE, {
+      first: 2,
+    });
+    for (const { node } of many.registeredModels.edges) {
+      expect([node.deployments.totalCount, node.deployments.edges.map((e) => e.node.id)]).toEqual([3, ids[node.name].slice(0, 2)]);
+    }
+    // A cursor of one model's list is the same whichever way it was read, and refused by another model's list.
+    expect(many.registeredModels.edges[0].node.deployments.pageInfo.endCursor).toBe(first.pageInfo.endCursor);
+    const foreign = await api.gql(MODEL_PAGE, { name: 'history-b', first: 2, after: first.pageInfo.endCursor });
+    expect(foreign.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});

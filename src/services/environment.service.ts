@@ -34,12 +34,13 @@ export interface UpdateEnvironmentInput {
 
 const environmentGid = (id: number) => toGlobalId('Environment', id);
 
-/** The environment a write acts on, locked (lockEnvironmentRow) and re-read; NOT_FOUND when there is none. */
+/** The environment a write acts on, locked (lockEnvironmentRow), then read; NOT_FOUND when there is none. */
 export async function requireEnvironment(tx: Tx, name: string): Promise<EnvironmentRow> {
-  const found = isEnvironmentName(name) ? await findEnvironmentByName(tx, name) : null;
-  if (found) await lockEnvironmentRow(tx, found.id);
-  const environment = found && (await findEnvironmentByName(tx, name));
-  if (!environment || environment.id !== found.id) throw notFound(`No environment named "${name}"`);
+  if (!isEnvironmentName(name)) throw notFound(`No environment named "${name}"`);
+  await lockEnvironmentRow(tx, name);
+  // Read under the lock: a delete that committed meanwhile is seen now.
+  const environment = await findEnvironmentByName(tx, name);
+  if (!environment) throw notFound(`No environment named "${name}"`);
   return environment;
 }
 

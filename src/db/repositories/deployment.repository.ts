@@ -169,20 +169,14 @@ export function countDeployments(db: Tx, where: object): Promise<number> {
   return db.deployment.count({ where });
 }
 
-/** Current deployments of these environments, with their model's name (their order). */
-export function findCurrentOfEnvironments(db: Tx, environmentIds: readonly number[]) {
-  return db.deployment.findMany({
-    where: { environmentId: { in: [...environmentIds] }, currentKey: { not: null }, ...visible },
-    include: { model: { select: { name: true } } },
-  });
+/** Current (visible) deployments of these environments. */
+export function findCurrentOfEnvironments(db: Tx, environmentIds: readonly number[]): Promise<DeploymentRow[]> {
+  return db.deployment.findMany({ where: { environmentId: { in: [...environmentIds] }, currentKey: { not: null }, ...visible } });
 }
 
-/** Current deployments of these models, with their environment's name (their order). */
-export function findCurrentOfModels(db: Tx, modelIds: readonly number[]) {
-  return db.deployment.findMany({
-    where: { modelId: { in: [...modelIds] }, currentKey: { not: null }, ...visible },
-    include: { environment: { select: { name: true } } },
-  });
+/** Current (visible) deployments of these models. */
+export function findCurrentOfModels(db: Tx, modelIds: readonly number[]): Promise<DeploymentRow[]> {
+  return db.deployment.findMany({ where: { modelId: { in: [...modelIds] }, currentKey: { not: null }, ...visible } });
 }
 
 /**

@@ -20,8 +20,9 @@ export function findEnvironments(db: Tx): Promise<EnvironmentRow[]> {
  * starts in it: a no-op UPDATE, held until commit, like lockModelRow. Lock order everywhere:
  * model row, then environment row.
  */
-export async function lockEnvironmentRow(tx: Tx, id: number): Promise<void> {
-  await tx.$executeRaw`UPDATE "Environment" SET "requiredStage" = "requiredStage" WHERE "id" = ${id}`;
+export async function lockEnvironmentRow(tx: Tx, name: string): Promise<void> {
+  // By name: environments are never renamed, and a deleted one simply matches nothing.
+  await tx.$executeRaw`UPDATE "Environment" SET "requiredStage" = "requiredStage" WHERE "name" = ${name}`;
 }
 
 export function insertEnvironment(

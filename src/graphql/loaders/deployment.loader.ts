@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Tx } from '../../db/client';
-import { cursorValues, encodeCursor, type KeysetQuery } from '../../db/keyset';
+import { cursorValues, encodeCursor, pageArgs, toPage, type KeysetQuery } from '../../db/keyset';
 import {
   countByEnvironmentAndStatus,
+  countDeployments,
   deploymentWhere,
   findCurrentOfEnvironments,
   findCurrentOfModels,
@@ -15,15 +16,34 @@ import {
 } from '../../db/repositories/deployment.repository';
 import { findEnvironmentsByIds } from '../../db/repositories/environment.repository';
 import type { DeploymentCounts } from '../../domain/deployments';
-import { pageSize, type Page } from '../../domain/paging';
+import { pageSize, type Listing, type Page } from '../../domain/paging';
+import { DEPLOYMENTS_NEWEST_FIRST } from '../../services/deployment.service';
 import { groupLoader, indexesByShape, rowLoader, type LoaderOptions } from './loader';
 
-/** A per-parent deployment list: whose (model, version or environment), with which filter. */
+/** A per-parent deployment list: whose (model, version or environment), with which filter, which page. */
 export interface DeploymentListKey {
   kind: DeploymentParent;
   parentId: number;
   filter: DeploymentFilter | null | undefined;
+  first: number | null | undefined;
+  after: string | null | undefined;
 }
+
+/** The keyset of one parent's list: cursors of one parent's list are refused by another's. */
+const listQuery = (key: Pick<DeploymentListKey, 'kind' | 'parentId'>): KeysetQuery => ({
+  ...DEPLOYMENTS_NEWEST_FIRST,
+  kind: `Deployment@${key.kind}:${key.parentId}`,
+});
+
+/** One parent's page straight from the database (keyset, first + 1 rows). */
+async function pageOfOne(db: Tx, key: DeploymentListKey, where: Record<string, unknown>): Promise<Listing<DeploymentRow>> {
+  const query = listQuery(key);
+  const page = { first: pageSize(key.first), after: key.after };
+  const rows = await findDeployments(db, pageArgs(query, page, where));
+  return { page: toPage(query, page, rows), totalCount: () => countDeployments(db, where) };
+}
+
+const errorOf = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 /** A statistics request: one environment, finished since `since` (all time when null). */
 export interface StatsKey {
@@ -81,42 +101,81 @@ export function pageInMemory<T extends Sortable>(
   };
 }
 
+/**
+ * The names of rows by id, through a loader the response uses anyway (its cache serves the
+ * fields read later): ordering by a related name costs no statement of its own.
+ */
+async function namesOf(loader: DataLoader<number, { name: string } | null>, ids: number[]): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)];
+  const rows = await loader.loadMany(unique);
+  const names = new Map<number, string>();
+  rows.forEach((row, i) => {
+    if (row && !(row instanceof Error)) names.set(unique[i], row.name);
+  });
+  return names;
+}
+
 /** Every relation of environments and deployments, batched per request. */
-export function deploymentLoaders(db: Tx, options: LoaderOptions) {
+export function deploymentLoaders(db: Tx, options: LoaderOptions, related: { modelById: DataLoader<number, { name: string } | null> }) {
   const dataLoaderOptions = { batch: options.batch, cache: options.batch };
+  const environmentById = rowLoader(
+    options,
+    (ids: readonly number[]) => findEnvironmentsByIds(db, ids),
+    (e) => e.id,
+  );
   return {
-    environmentById: rowLoader(
-      options,
-      (ids: readonly number[]) => findEnvironmentsByIds(db, ids),
-      (e) => e.id,
-    ),
+    environmentById,
     deploymentById: rowLoader(
       options,
       (ids: readonly number[]) => findDeploymentsByIds(db, ids),
       (d) => d.id,
     ),
-    /** Each environment's current deployments, by model name. */
+    /** Each environment's current deployments, by model name (the models are needed by the dashboard anyway). */
     currentByEnvironment: groupLoader(
       options,
-      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
-        (await findCurrentOfEnvironments(db, ids)).map(({ model, ...row }) => ({ ...row, orderName: model.name })).sort(byName),
+      async (ids: readonly number[]): Promise<NamedDeployment[]> => {
+        const rows = await findCurrentOfEnvironments(db, ids);
+        const names = await namesOf(
+          related.modelById,
+          rows.map((r) => r.modelId),
+        );
+        return rows.flatMap((row) => (names.has(row.modelId) ? [{ ...row, orderName: names.get(row.modelId)! }] : [])).sort(byName);
+      },
       (d) => d.environmentId,
     ),
     /** Each model's current deployments, by environment name. */
     currentByModel: groupLoader(
       options,
-      async (ids: readonly number[]): Promise<NamedDeployment[]> =>
-        (await findCurrentOfModels(db, ids)).map(({ environment, ...row }) => ({ ...row, orderName: environment.name })).sort(byName),
+      async (ids: readonly number[]): Promise<NamedDeployment[]> => {
+        const rows = await findCurrentOfModels(db, ids);
+        const names = await namesOf(
+          environmentById,
+          rows.map((r) => r.environmentId),
+        );
+        return rows
+          .flatMap((row) => (names.has(row.environmentId) ? [{ ...row, orderName: names.get(row.environmentId)! }] : []))
+          .sort(byName);
+      },
       (d) => d.modelId,
     ),
-    /** The deployments of many parents of one kind, one query per distinct filter. */
-    deploymentsOf: new DataLoader<DeploymentListKey, DeploymentRow[], string>(
+    /**
+     * A page of the deployments of many parents of one kind, newest first. A parent asked alone
+     * (one model's or one environment's history: the usual case) reads one page from the
+     * database, however long its history, and counts only when totalCount is asked. Parents
+     * asked together with the same filter share one query, paged in memory.
+     */
+    deploymentsOf: new DataLoader<DeploymentListKey, Listing<DeploymentRow> | Error, string>(
       async (keys) => {
-        const results: DeploymentRow[][] = keys.map(() => []);
+        const results: (Listing<DeploymentRow> | Error)[] = keys.map(() => new Error('not loaded'));
         for (const indexes of indexesByShape(keys, (k) => `${k.kind}|${filterShape(k.filter)}`).values()) {
           const { kind, filter } = keys[indexes[0]];
           const ids = [...new Set(indexes.map((i) => keys[i].parentId))];
-          const rows = await findDeployments(db, { where: deploymentWhere(filter ?? {}, { kind, ids }) });
+          const where = deploymentWhere(filter ?? {}, { kind, ids });
+          if (ids.length === 1) {
+            for (const i of indexes) results[i] = await pageOfOne(db, keys[i], where).catch(errorOf);
+            continue;
+          }
+          const rows = await findDeployments(db, { where });
           const byParent = new Map<number, DeploymentRow[]>();
           for (const row of rows) {
             const parent = parentIdOf(row, kind);
@@ -124,11 +183,24 @@ export function deploymentLoaders(db: Tx, options: LoaderOptions) {
             if (list) list.push(row);
             else byParent.set(parent, [row]);
           }
-          for (const i of indexes) results[i] = byParent.get(keys[i].parentId) ?? [];
+          for (const i of indexes) {
+            const mine = byParent.get(keys[i].parentId) ?? [];
+            try {
+              results[i] = {
+                page: pageInMemory(listQuery(keys[i]), mine, keys[i].first, keys[i].after),
+                totalCount: async () => mine.length,
+              };
+            } catch (error) {
+              results[i] = errorOf(error);
+            }
+          }
         }
         return results;
       },
-      { ...dataLoaderOptions, cacheKeyFn: (k) => `${k.kind}|${k.parentId}|${filterShape(k.filter)}` },
+      {
+        ...dataLoaderOptions,
+        cacheKeyFn: (k) => JSON.stringify([k.kind, k.parentId, filterShape(k.filter), k.first ?? null, k.after ?? null]),
+      },
     ),
     /** Counts per outcome of many environments, one grouped query per distinct `since`. */
     statsByEnvironment: new DataLoader<StatsKey, DeploymentCounts, string>(

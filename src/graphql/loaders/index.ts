@@ -7,10 +7,11 @@ import { webhookLoaders } from './webhook.loader';
 
 /** Built fresh for every request, so a response never reads another request's cache. */
 export function createLoaders(db: Tx, options: LoaderOptions) {
+  const registry = registryLoaders(db, options);
   return {
-    ...registryLoaders(db, options),
+    ...registry,
     ...governanceLoaders(db, options),
-    ...deploymentLoaders(db, options),
+    ...deploymentLoaders(db, options, registry),
     ...webhookLoaders(db, options),
   };
 }

@@ -15,7 +15,6 @@ import {
 } from '../inputs/deployment.input';
 import { pageInMemory } from '../loaders/deployment.loader';
 import { DeploymentConnection, DeploymentStats, Environment } from '../types/deployment.type';
-import { DEPLOYMENTS_NEWEST_FIRST } from '../../services/deployment.service';
 
 @Resolver(() => Environment)
 export class EnvironmentResolver {
@@ -79,9 +78,9 @@ export class EnvironmentResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const rows = await ctx.loaders.deploymentsOf.load({ kind: 'environment', parentId: environment.id, filter });
-    const query = { ...DEPLOYMENTS_NEWEST_FIRST, kind: `Deployment@environment:${environment.id}` };
-    return toConnection(pageInMemory(query, rows, first, after), () => rows.length);
+    const listed = await ctx.loaders.deploymentsOf.load({ kind: 'environment', parentId: environment.id, filter, first, after });
+    if (listed instanceof Error) throw listed;
+    return toConnection(listed.page, listed.totalCount);
   }
 
   @FieldResolver(() => DeploymentStats, { description: 'Finished deployments here since `since` (all time when omitted).' })

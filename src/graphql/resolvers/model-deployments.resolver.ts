@@ -1,11 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import type { VersionRow } from '../../db/repositories/version.repository';
-import { DEPLOYMENTS_NEWEST_FIRST } from '../../services/deployment.service';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { DeploymentFilter } from '../inputs/deployment.input';
-import { pageInMemory } from '../loaders/deployment.loader';
 import { Deployment, DeploymentConnection } from '../types/deployment.type';
 import { ModelVersion } from '../types/model-version.type';
 import { RegisteredModel } from '../types/registered-model.type';
@@ -28,9 +26,9 @@ export class RegisteredModelDeploymentsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const rows = await ctx.loaders.deploymentsOf.load({ kind: 'model', parentId: model.id, filter });
-    const query = { ...DEPLOYMENTS_NEWEST_FIRST, kind: `Deployment@model:${model.id}` };
-    return toConnection(pageInMemory(query, rows, first, after), () => rows.length);
+    const listed = await ctx.loaders.deploymentsOf.load({ kind: 'model', parentId: model.id, filter, first, after });
+    if (listed instanceof Error) throw listed;
+    return toConnection(listed.page, listed.totalCount);
   }
 }
 
@@ -45,8 +43,8 @@ export class ModelVersionDeploymentsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const rows = await ctx.loaders.deploymentsOf.load({ kind: 'version', parentId: version.id, filter });
-    const query = { ...DEPLOYMENTS_NEWEST_FIRST, kind: `Deployment@version:${version.id}` };
-    return toConnection(pageInMemory(query, rows, first, after), () => rows.length);
+    const listed = await ctx.loaders.deploymentsOf.load({ kind: 'version', parentId: version.id, filter, first, after });
+    if (listed instanceof Error) throw listed;
+    return toConnection(listed.page, listed.totalCount);
   }
 }
