@@ -17,6 +17,8 @@ describe('configuration', () => {
       dbPoolSize: 10,
       dataloaders: true,
       shutdownTimeoutMs: 10_000,
+      subscriptionBufferLimit: 10_000,
+      eventPollMs: 2000,
     });
   });
 
@@ -40,6 +42,8 @@ describe('configuration', () => {
       DB_POOL_SIZE: '3',
       DATALOADERS: 'no',
       SHUTDOWN_TIMEOUT_MS: '500',
+      SUBSCRIPTION_BUFFER_LIMIT: '50',
+      EVENT_POLL_INTERVAL_MS: '250',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -55,6 +59,8 @@ describe('configuration', () => {
       dbPoolSize: 3,
       dataloaders: false,
       shutdownTimeoutMs: 500,
+      subscriptionBufferLimit: 50,
+      eventPollMs: 250,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -88,6 +94,8 @@ describe('configuration', () => {
     ['DATALOADERS', 'sometimes'],
     ['SHUTDOWN_TIMEOUT_MS', '-5'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['SUBSCRIPTION_BUFFER_LIMIT', '0'],
+    ['EVENT_POLL_INTERVAL_MS', '10'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });

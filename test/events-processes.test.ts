@@ -185,4 +185,25 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     expect((await onA.waitFor(1, 5000)).map((e) => e.modelName)).toEqual(['relisten-1']);
     expect(Date.now() - started).toBeLessThan(2000);
   });
+
+  it('revoking a key through B closes its subscriptions on A with 4403', async () => {
+    const gql = async (query: string) => {
+      const response = await fetch(`${b.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      });
+      return (await response.json()) as { data?: { createApiKey?: { token: string } }; errors?: unknown };
+    };
+    const created = await gql(`mutation { createApiKey(input: { name: "proc-viewer", roles: [VIEWER] }) { token } }`);
+    const viewerToken = created.data?.createApiKey?.token;
+    if (!viewerToken) throw new Error(JSON.stringify(created));
+    const onA = await subscribe(a.url, { token: viewerToken });
+    subscribers.push(onA);
+    await openSubscriptions(a.url, 3);
+    const started = Date.now();
+    expect((await gql(`mutation { revokeApiKey(input: { name: "proc-viewer" }) { revokedName } }`)).errors).toBeUndefined();
+    expect(await onA.closed).toBe(4403);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
 });
