@@ -13,8 +13,9 @@ import { openSubscriptions, subscribe, type Subscriber } from './support/subscri
 const describePostgres = testProvider() === 'postgres' ? describe : describe.skip;
 
 const root = join(__dirname, '..');
-// A build of its own, as bench.test.ts does: process.test.ts rewrites dist/ while tests run.
-const build = join(root, 'dist', '.events-test');
+// A build of its own per database project (they run in parallel), as bench.test.ts does:
+// process.test.ts rewrites dist/ while tests run.
+const build = join(root, 'dist', '.events-test', testProvider());
 const MAIN = join(build, 'src', 'main.js');
 
 function compile(): void {
@@ -205,5 +206,56 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     expect((await gql(`mutation { revokeApiKey(input: { name: "proc-viewer" }) { revokedName } }`)).errors).toBeUndefined();
     expect(await onA.closed).toBe(4403);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+// One gateway process on either database: a subscriber that crashed comes back with `after`
+// to a gateway that was itself killed in between, and gets every acknowledged write's event.
+describe('a crashed subscriber and a killed gateway', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  const token = newToken();
+  let gateway: Gateway | undefined;
+
+  beforeAll(async () => {
+    compile();
+    database = await freshDatabase();
+    env = { DATABASE_URL: database.url, BOOTSTRAP_ADMIN_TOKEN: token };
+  }, 120_000);
+
+  afterAll(async () => {
+    if (gateway) await stopGateway(gateway);
+    await database?.drop();
+  });
+
+  async function create(name: string): Promise<void> {
+    const response = await fetch(`${gateway!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: CREATE, variables: { input: { name } } }),
+    });
+    const body = (await response.json()) as { errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+  }
+
+  it('resumes with after and receives exactly the events it missed, then live ones', async () => {
+    gateway = await startGateway(env);
+    const first = await subscribe(gateway.url, { token });
+    await openSubscriptions(gateway.url, 1);
+    await create('resume-1');
+    const [seen] = await first.waitFor(1, 5000);
+    await first.dispose(); // the bot goes away ...
+    await create('resume-2'); // ... writes are acknowledged meanwhile ...
+    await create('resume-3');
+    await stopGateway(gateway, 'SIGKILL'); // ... and the gateway dies too.
+    gateway = await startGateway(env);
+    const resumed = await subscribe(gateway.url, { token, variables: { after: seen.id } });
+    await openSubscriptions(gateway.url, 1);
+    await create('resume-4');
+    const events = await resumed.waitFor(3, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resumed.events.map((e) => e.modelName)).toEqual(['resume-2', 'resume-3', 'resume-4']);
+    expect(events.every((e) => fromGlobalId(e.id)!.id > fromGlobalId(seen.id)!.id)).toBe(true);
+    await resumed.dispose();
   });
 });
