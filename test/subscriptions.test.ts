@@ -123,6 +123,15 @@ describe('registryEvents over WebSocket', () => {
   });
 });
 
+describe('over HTTP', () => {
+  it('refuses a subscription with 400 BAD_REQUEST that points to WebSocket', async () => {
+    const result = await api.gql('subscription { registryEvents { id } }');
+    expect(result.status).toBe(400);
+    expect(codes(result)).toEqual(['BAD_REQUEST']);
+    expect(result.errors?.[0].message).toMatch(/WebSocket/);
+  });
+});
+
 describe('who may subscribe', () => {
   it('closes the connection with 4403 for an unknown token', async () => {
     const subscriber = await subscribe(api.url, { token: 'mg_unknown-token-000000000000000000000000000' });

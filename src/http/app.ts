@@ -20,7 +20,7 @@ import { healthRouter } from './health';
 import { Metrics } from './metrics';
 import { observabilityPlugin } from './observability.plugin';
 import { requestIdOf } from './request-id';
-import { attachSubscriptions } from './subscriptions';
+import { attachSubscriptions, subscriptionsOverWebSocketOnly } from './subscriptions';
 
 export interface Gateway {
   app: express.Express;
@@ -55,6 +55,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       // No cache hints are served; Apollo's per-field cache-control bookkeeping cost ~8% of a dashboard's CPU.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema, config.maxQueryDepth, config.maxQueryCost),
+      subscriptionsOverWebSocketOnly(),
       observabilityPlugin(logger, metrics),
     ],
   });
