@@ -139,7 +139,8 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     for (const subscriber of [onA, onB]) {
       expect((await subscriber.waitFor(3, 5000)).map((e) => e.modelName)).toEqual(['proc-b1', 'proc-a1', 'proc-b2']);
     }
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Far below the one-minute poll: NOTIFY woke them (generous for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('after A is killed (SIGKILL), a subscriber resumes with after and misses nothing written meanwhile', async () => {
@@ -184,7 +185,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     const started = Date.now();
     await create(b, 'relisten-1');
     expect((await onA.waitFor(1, 5000)).map((e) => e.modelName)).toEqual(['relisten-1']);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('revoking a key through B closes its subscriptions on A with 4403', async () => {
@@ -205,7 +206,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     const started = Date.now();
     expect((await gql(`mutation { revokeApiKey(input: { name: "proc-viewer" }) { revokedName } }`)).errors).toBeUndefined();
     expect(await onA.closed).toBe(4403);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
