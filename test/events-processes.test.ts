@@ -137,7 +137,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     await create(a, 'proc-a1');
     await create(b, 'proc-b2');
     for (const subscriber of [onA, onB]) {
-      expect((await subscriber.waitFor(3, 5000)).map((e) => e.modelName)).toEqual(['proc-b1', 'proc-a1', 'proc-b2']);
+      expect((await subscriber.waitFor(3)).map((e) => e.modelName)).toEqual(['proc-b1', 'proc-a1', 'proc-b2']);
     }
     // Far below the one-minute poll: NOTIFY woke them (generous for a loaded machine).
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -148,7 +148,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     await openSubscriptions(a.url, 2);
     await create(b, 'crash-1');
     await create(b, 'crash-2');
-    const seen = await onA.waitFor(2, 5000);
+    const seen = await onA.waitFor(2);
     const last = seen.at(-1)!;
     expect(last.modelName).toBe('crash-2');
 
@@ -160,7 +160,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     const resumed = await subscribed(a, last.id);
     await openSubscriptions(a.url, 1);
     await create(b, 'crash-5');
-    const events = await resumed.waitFor(3, 5000);
+    const events = await resumed.waitFor(3);
     expect(events.map((e) => e.modelName)).toEqual(['crash-3', 'crash-4', 'crash-5']);
     const ids = events.map((e) => fromGlobalId(e.id)!.id);
     expect(ids[0]).toBeGreaterThan(fromGlobalId(last.id)!.id);
@@ -184,7 +184,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const started = Date.now();
     await create(b, 'relisten-1');
-    expect((await onA.waitFor(1, 5000)).map((e) => e.modelName)).toEqual(['relisten-1']);
+    expect((await onA.waitFor(1)).map((e) => e.modelName)).toEqual(['relisten-1']);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
@@ -244,7 +244,7 @@ describe('a crashed subscriber and a killed gateway', () => {
     const first = await subscribe(gateway.url, { token });
     await openSubscriptions(gateway.url, 1);
     await create('resume-1');
-    const [seen] = await first.waitFor(1, 5000);
+    const [seen] = await first.waitFor(1);
     await first.dispose(); // the bot goes away ...
     await create('resume-2'); // ... writes are acknowledged meanwhile ...
     await create('resume-3');
@@ -253,7 +253,7 @@ describe('a crashed subscriber and a killed gateway', () => {
     const resumed = await subscribe(gateway.url, { token, variables: { after: seen.id } });
     await openSubscriptions(gateway.url, 1);
     await create('resume-4');
-    const events = await resumed.waitFor(3, 5000);
+    const events = await resumed.waitFor(3);
     await new Promise((r) => setTimeout(r, 300));
     expect(resumed.events.map((e) => e.modelName)).toEqual(['resume-2', 'resume-3', 'resume-4']);
     expect(events.every((e) => fromGlobalId(e.id)!.id > fromGlobalId(seen.id)!.id)).toBe(true);
