@@ -38,6 +38,8 @@ describe('configuration', () => {
       rateLimitWindowSeconds: 60,
       otlpEndpoint: undefined,
       otelServiceName: 'modelgate',
+      subscriptionBufferLimit: 10_000,
+      eventPollMs: 2000,
     });
   });
 
@@ -79,6 +81,8 @@ describe('configuration', () => {
       RATE_LIMIT_WINDOW_SECONDS: '10',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
       OTEL_SERVICE_NAME: 'registry-gw',
+      SUBSCRIPTION_BUFFER_LIMIT: '50',
+      EVENT_POLL_INTERVAL_MS: '250',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db:5432/mg',
@@ -115,6 +119,8 @@ describe('configuration', () => {
       rateLimitWindowSeconds: 10,
       otlpEndpoint: 'http://collector:4318',
       otelServiceName: 'registry-gw',
+      subscriptionBufferLimit: 50,
+      eventPollMs: 250,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -174,6 +180,8 @@ describe('configuration', () => {
     ['RATE_LIMIT_AUTH_FAILURES', 'many'],
     ['RATE_LIMIT_WINDOW_SECONDS', '0'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['SUBSCRIPTION_BUFFER_LIMIT', '0'],
+    ['EVENT_POLL_INTERVAL_MS', '10'],
   ];
   it.each(bad)('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const load = () => loadConfig({ [name]: value });

@@ -104,7 +104,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     ],
   });
   await apollo.start();
-  await services.events.start({ pollMs: config.eventPollMs, onError: (err) => logger.error({ err }, 'event feed') });
+  services.events.start({ pollMs: config.eventPollMs, onError: (err) => logger.error({ err }, 'event feed') });
   const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
   metrics.trackEvents(services.events, () => subscriptions.connections);
 

@@ -40,6 +40,9 @@ export class EventFeed {
   private readonly watchers = new Set<(event: AuditRow) => void>();
   private dirty = true;
   private wakeUp: (() => void) | undefined;
+  private positioned!: () => void;
+  /** Resolves once the feed knows the newest committed event. */
+  private readonly ready = new Promise<void>((resolve) => (this.positioned = resolve));
   private stopped = false;
   private running: Promise<void> | undefined;
   private cleanup: Array<() => Promise<void> | void> = [];
@@ -50,10 +53,13 @@ export class EventFeed {
     return this.subscribers.size;
   }
 
-  /** Starts following from the newest committed event. */
-  async start(options: FeedOptions): Promise<void> {
+  /**
+   * Starts following from the newest committed event. Does not wait for the database: a
+   * gateway may start before its migrations ran (readiness says so); the feed finds its
+   * position once the table answers, and subscribers wait for that.
+   */
+  start(options: FeedOptions): void {
     if (this.running) return;
-    this.lastId = await latestEventId(this.db.prisma);
     const wake = () => this.wake();
     if (this.db.provider === 'postgres') {
       const listener: EventListener = listenForEvents(this.db.url, { onWake: wake, onError: options.onError });
@@ -88,8 +94,10 @@ export class EventFeed {
   }
 
   /** A live stream of matching events; validates the filter first (BAD_USER_INPUT). */
-  subscribe(options: SubscribeOptions): AsyncIterableIterator<AuditRow> {
-    const subscription = new EventSubscription(this, eventMatcher(options.filter), this.lastId, options);
+  async subscribe(options: SubscribeOptions): Promise<AsyncIterableIterator<AuditRow>> {
+    const matcher = eventMatcher(options.filter);
+    await this.ready;
+    const subscription = new EventSubscription(this, matcher, this.lastId, options);
     this.subscribers.add(subscription);
     return subscription;
   }
@@ -109,6 +117,17 @@ export class EventFeed {
   }
 
   private async follow(onError: (error: unknown) => void): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        this.lastId = await latestEventId(this.db.prisma);
+        this.positioned();
+        break;
+      } catch (error) {
+        if (failures++ === 0) onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 500).unref());
+      }
+    }
     while (!this.stopped) {
       if (!this.dirty) await new Promise<void>((resolve) => (this.wakeUp = resolve));
       this.wakeUp = undefined;

@@ -109,7 +109,11 @@ export async function subscribe(baseUrl: string, options: SubscribeOptions = {})
 export async function openSubscriptions(baseUrl: string, n: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    // A pooled keep-alive connection the server just closed fails once: ask again.
+    const text = await fetch(`${baseUrl}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
     const value = Number(/^modelgate_subscriptions (\d+)/m.exec(text)?.[1] ?? NaN);
     if (value === n) return;
     if (Date.now() > deadline) throw new Error(`expected ${n} open subscriptions, /metrics says ${value}`);

@@ -19,7 +19,11 @@ export const EVENTS_CHANNEL = 'modelgate_events';
  * misses nothing and sees nothing twice. pg_notify in the same statement wakes the other
  * processes; PostgreSQL delivers it only if the transaction commits. One extra statement per
  * event-writing transaction. Writes that touch rows already serialize on their model's row
- * lock; this lock is taken after those (recordAudit comes last), so it adds no deadlock.
+ * lock; this lock is taken after those (recordAudit comes last), so it adds no deadlock, and
+ * it is held only for the last inserts and the commit. (The alternative, an xid8 snapshot
+ * watermark, lets writers run fully in parallel but needs a column on every event and readers
+ * that hold back behind the oldest transaction in flight: more moving parts for a registry
+ * whose writes are a few per second.)
  *
  * SQLite has a single writer: ids are commit order already; the reader is woken in process.
  */

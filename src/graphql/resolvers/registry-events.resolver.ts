@@ -15,7 +15,7 @@ interface Args {
   after?: string | null;
 }
 
-function subscribe({ args, context }: SubscribeResolverData<unknown, Args, Context>): AsyncIterableIterator<AuditRow> {
+function subscribe({ args, context }: SubscribeResolverData<unknown, Args, Context>): Promise<AsyncIterableIterator<AuditRow>> {
   const connection = context.connection;
   if (!connection) {
     throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path', {
