@@ -324,6 +324,24 @@ async function waitForDelivery(name: string, predicate: (d: Delivery) => boolean
   }
 }
 
+describe('metrics', () => {
+  it('count attempts by the status they left and time them', async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const value = (sample: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(sample + ' '))
+          ?.slice(sample.length + 1) ?? NaN,
+      );
+    expect(value('modelgate_webhook_deliveries_total{status="SUCCEEDED"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_deliveries_total{status="FAILED"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_deliveries_total{status="DEAD"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_attempt_duration_seconds_count')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_delivery_latency_seconds_count')).toBe(value('modelgate_webhook_deliveries_total{status="SUCCEEDED"}'));
+  });
+});
+
 describe('statement counts', () => {
   const write = (name: string) =>
     api.gql(`mutation($n: String!) { createRegisteredModel(input: { name: $n }) { registeredModel { name } } }`, { n: name });
