@@ -1,3 +1,4 @@
+import { Role } from '../src/domain/roles';
 import { createLogger } from '../src/http/logger';
 import { codes, startApi, type TestApi } from './support/api';
 import { startReceiver, type Receiver } from './support/webhook-receiver';
@@ -323,6 +324,40 @@ async function waitForDelivery(name: string, predicate: (d: Delivery) => boolean
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('reading deliveries', () => {
+  it('pages newest first with cursors, and counts them', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let total: number | undefined;
+    for (;;) {
+      type Page = {
+        webhook: { deliveries: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Delivery }[] } };
+      };
+      const page: Page = await api.data<Page, unknown>(DELIVERIES, { name: 'replayed', first: 2, after });
+      total = page.webhook.deliveries.totalCount;
+      seen.push(...page.webhook.deliveries.edges.map((e) => e.node.id));
+      if (!page.webhook.deliveries.pageInfo.hasNextPage) break;
+      after = page.webhook.deliveries.pageInfo.endCursor;
+    }
+    expect(total).toBe(9);
+    expect(new Set(seen).size).toBe(9);
+    expect(seen).toEqual((await deliveries('replayed')).map((d) => d.id));
+    const foreign = await api.gql(DELIVERIES, { name: 'signed', first: 2, after });
+    expect(codes(foreign)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('finds a delivery by its global id, for ADMIN only', async () => {
+    const [delivery] = await deliveries('signed');
+    const query = `query($id: ID!) { node(id: $id) { id ... on WebhookDelivery { status webhook { name } } } }`;
+    expect(await api.data(query, { id: delivery.id })).toEqual({
+      node: { id: delivery.id, status: 'SUCCEEDED', webhook: { name: 'signed' } },
+    });
+    const viewer = await api.token('delivery-viewer', [Role.VIEWER]);
+    expect(codes(await api.gql(query, { id: delivery.id }, { token: viewer }))).toEqual(['FORBIDDEN']);
+    expect(codes(await api.gql(`{ webhooks { name } }`, undefined, { token: viewer }))).toEqual(['FORBIDDEN']);
+  });
+});
 
 describe('metrics', () => {
   it('count attempts by the status they left and time them', async () => {
