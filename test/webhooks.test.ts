@@ -1,3 +1,4 @@
+import { recordAudit } from '../src/db/repositories/audit.repository';
 import { Role } from '../src/domain/roles';
 import { createLogger } from '../src/http/logger';
 import { codes, startApi, type TestApi } from './support/api';
@@ -94,9 +95,13 @@ beforeAll(async () => {
 });
 
 /** A webhook posting to `${receiver.url}?hook=<name>`; returns its secret. */
+const secrets = new Map<string, string>();
 async function hook(name: string, filters: { actions?: string[]; modelNames?: string[] } = {}): Promise<string> {
-  return (await createWebhook({ name, url: `${receiver.url}?hook=${name}`, ...filters })).secret;
+  const { secret } = await createWebhook({ name, url: `${receiver.url}?hook=${name}`, ...filters });
+  secrets.set(name, secret);
+  return secret;
 }
+const secretOf = (name: string) => secrets.get(name)!;
 
 /** Waits until hook `name` received `count` POSTs; returns them verified with `secret`. */
 async function payloads(name: string, secret: string, count: number): Promise<Payload[]> {
@@ -374,6 +379,26 @@ describe('metrics', () => {
     expect(value('modelgate_webhook_deliveries_total{status="DEAD"}')).toBeGreaterThan(0);
     expect(value('modelgate_webhook_attempt_duration_seconds_count')).toBeGreaterThan(0);
     expect(value('modelgate_webhook_delivery_latency_seconds_count')).toBe(value('modelgate_webhook_deliveries_total{status="SUCCEEDED"}'));
+  });
+});
+
+describe('the outbox', () => {
+  it('commits deliveries with their event and rolls them back with it', async () => {
+    await hook('outbox', { actions: ['OUTBOX_PROBE'] });
+    const count = () => api.db.prisma.webhookDelivery.count({ where: { webhook: { name: 'outbox' } } });
+    const before = await count();
+    const failing = api.db.prisma.$transaction(async (tx) => {
+      await recordAudit(tx, { action: 'OUTBOX_PROBE', actor: 'test', details: { n: 1 } });
+      expect(await tx.webhookDelivery.count({ where: { webhook: { name: 'outbox' } } })).toBe(before + 1);
+      throw new Error('roll back');
+    });
+    await expect(failing).rejects.toThrow('roll back');
+    expect(await count()).toBe(before);
+    await api.db.prisma.$transaction((tx) => recordAudit(tx, { action: 'OUTBOX_PROBE', actor: 'test', details: { n: 2 } }));
+    const [delivered] = await payloads('outbox', secretOf('outbox'), 1);
+    expect(delivered).toMatchObject({ action: 'OUTBOX_PROBE', details: { n: 2 } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.of('outbox')).toHaveLength(1);
   });
 });
 
