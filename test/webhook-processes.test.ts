@@ -83,9 +83,11 @@ const sent = (g: GatewayProcess, status: string) => g.metric(`modelgate_webhook_
 describePostgres('two gateway processes on one PostgreSQL database, both dispatching', () => {
   let a: GatewayProcess;
   let b: GatewayProcess;
+  // Leases long enough that no stall of a loaded test machine outlasts one (an expired lease
+  // means another process may send an attempt in flight again: at least once, not exactly once).
   beforeAll(async () => {
-    a = await gateway();
-    b = await gateway();
+    a = await gateway({ WEBHOOK_TIMEOUT: '2s', WEBHOOK_LEASE: '20s' });
+    b = await gateway({ WEBHOOK_TIMEOUT: '2s', WEBHOOK_LEASE: '20s' });
   }, 60_000);
 
   it('deliver each event once to each webhook, whichever process wrote it', async () => {

@@ -1,3 +1,6 @@
+import { recordAudit } from '../src/db/repositories/audit.repository';
+import { auditEvent } from '../src/domain/audit';
+import { Role } from '../src/domain/roles';
 import { createLogger } from '../src/http/logger';
 import { codes, startApi, type TestApi } from './support/api';
 import { startReceiver, type Receiver } from './support/webhook-receiver';
@@ -93,9 +96,13 @@ beforeAll(async () => {
 });
 
 /** A webhook posting to `${receiver.url}?hook=<name>`; returns its secret. */
+const secrets = new Map<string, string>();
 async function hook(name: string, filters: { actions?: string[]; modelNames?: string[] } = {}): Promise<string> {
-  return (await createWebhook({ name, url: `${receiver.url}?hook=${name}`, ...filters })).secret;
+  const { secret } = await createWebhook({ name, url: `${receiver.url}?hook=${name}`, ...filters });
+  secrets.set(name, secret);
+  return secret;
 }
+const secretOf = (name: string) => secrets.get(name)!;
 
 /** Waits until hook `name` received `count` POSTs; returns them verified with `secret`. */
 async function payloads(name: string, secret: string, count: number): Promise<Payload[]> {
@@ -329,6 +336,80 @@ async function waitForDelivery(name: string, predicate: (d: Delivery) => boolean
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('reading deliveries', () => {
+  it('pages newest first with cursors, and counts them', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let total: number | undefined;
+    for (;;) {
+      type Page = {
+        webhook: { deliveries: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Delivery }[] } };
+      };
+      const page: Page = await api.data<Page, unknown>(DELIVERIES, { name: 'replayed', first: 2, after });
+      total = page.webhook.deliveries.totalCount;
+      seen.push(...page.webhook.deliveries.edges.map((e) => e.node.id));
+      if (!page.webhook.deliveries.pageInfo.hasNextPage) break;
+      after = page.webhook.deliveries.pageInfo.endCursor;
+    }
+    expect(total).toBe(9);
+    expect(new Set(seen).size).toBe(9);
+    expect(seen).toEqual((await deliveries('replayed')).map((d) => d.id));
+    const foreign = await api.gql(DELIVERIES, { name: 'signed', first: 2, after });
+    expect(codes(foreign)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('finds a delivery by its global id, for ADMIN only', async () => {
+    const [delivery] = await deliveries('signed');
+    const query = `query($id: ID!) { node(id: $id) { id ... on WebhookDelivery { status webhook { name } } } }`;
+    expect(await api.data(query, { id: delivery.id })).toEqual({
+      node: { id: delivery.id, status: 'SUCCEEDED', webhook: { name: 'signed' } },
+    });
+    const viewer = await api.token('delivery-viewer', [Role.VIEWER]);
+    expect(codes(await api.gql(query, { id: delivery.id }, { token: viewer }))).toEqual(['FORBIDDEN']);
+    expect(codes(await api.gql(`{ webhooks { name } }`, undefined, { token: viewer }))).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('metrics', () => {
+  it('count attempts by the status they left and time them', async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    const value = (sample: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(sample + ' '))
+          ?.slice(sample.length + 1) ?? NaN,
+      );
+    expect(value('modelgate_webhook_deliveries_total{status="SUCCEEDED"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_deliveries_total{status="FAILED"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_deliveries_total{status="DEAD"}')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_attempt_duration_seconds_count')).toBeGreaterThan(0);
+    expect(value('modelgate_webhook_delivery_latency_seconds_count')).toBe(value('modelgate_webhook_deliveries_total{status="SUCCEEDED"}'));
+  });
+});
+
+describe('the outbox', () => {
+  it('commits deliveries with their event and rolls them back with it', async () => {
+    await hook('outbox', { modelNames: ['outbox-probe'] });
+    // Events written straight to the log, as any write would: tags set on a model that does not exist.
+    const probe = (n: string) => auditEvent('TAG_SET', { actor: 'test', modelName: 'outbox-probe' }, { key: 'n', value: n });
+    const count = () => api.db.prisma.webhookDelivery.count({ where: { webhook: { name: 'outbox' } } });
+    const before = await count();
+    const failing = api.db.prisma.$transaction(async (tx) => {
+      await recordAudit(tx, probe('1'));
+      expect(await tx.webhookDelivery.count({ where: { webhook: { name: 'outbox' } } })).toBe(before + 1);
+      throw new Error('roll back');
+    });
+    await expect(failing).rejects.toThrow('roll back');
+    expect(await count()).toBe(before);
+    await api.db.prisma.$transaction((tx) => recordAudit(tx, probe('2')));
+    const [delivered] = await payloads('outbox', secretOf('outbox'), 1);
+    expect(delivered).toMatchObject({ action: 'TAG_SET', modelName: 'outbox-probe', details: { key: 'n', value: '2' } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.of('outbox')).toHaveLength(1);
+  });
+});
 
 describe('statement counts', () => {
   const write = (name: string) =>

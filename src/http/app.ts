@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { createServices } from '../services';
-import { WebhookDispatcher } from '../services/webhook-dispatcher';
+import type { WebhookDispatcher } from '../services/webhook-dispatcher';
 import { RateLimitService } from '../services/rate-limit.service';
 import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
@@ -33,12 +33,13 @@ import { bindResponse, challengeOnRefusal, countRefusals, refusalPlugin, require
 import { principalResolver } from './principal';
 import { requestIdOf } from './request-id';
 import { attachSubscriptions } from './subscriptions';
-import { httpWebhookTransport } from './webhook-transport';
+import { webhookDispatcher } from './webhooks';
 import { webhookWakePlugin } from './webhook-wake.plugin';
+
+import { createTracing } from './tracing';
 
 /** Parsed documents kept for reuse, by their real size in memory. */
 const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
-import { createTracing } from './tracing';
 
 export interface Gateway {
   app: express.Express;
@@ -182,28 +183,4 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       return stopping;
     },
   };
-}
-
-/** The webhook dispatcher of this process, with its HTTP transport, logs and metrics. */
-function webhookDispatcher(config: Readonly<Config>, db: Database, logger: Logger, metrics: Metrics) {
-  const { allowPrivateUrls, timeoutMs, retryDelaysMs, deadAfterMs, pollIntervalMs, leaseMs } = config.webhooks;
-  const transport = httpWebhookTransport({ allowPrivate: allowPrivateUrls });
-  const dispatcher = new WebhookDispatcher(db, {
-    transport,
-    schedule: { delaysMs: retryDelaysMs, deadAfterMs, jitter: 0.2 },
-    timeoutMs,
-    pollIntervalMs,
-    leaseMs,
-    onAttempt(report) {
-      metrics.webhookAttempt(report.status, report.seconds, report.sinceEventSeconds);
-      // Names the webhook and the delivery, never its secret, URL or body.
-      const line = { webhook: report.webhook, deliveryId: report.deliveryId, status: report.status, statusCode: report.statusCode };
-      if (report.status === 'SUCCEEDED') logger.debug(line, 'webhook delivered');
-      else logger.warn({ ...line, error: report.error }, 'webhook delivery failed');
-    },
-    onError(error) {
-      logger.error({ err: error }, 'webhook dispatcher error');
-    },
-  });
-  return { dispatcher, transport };
 }

@@ -59,6 +59,12 @@ export interface DispatcherOptions {
   onError?: (error: unknown) => void;
 }
 
+/** This process's hold on some webhooks: its token in "Webhook"."leaseOwner", and until when (ms). */
+interface Lease {
+  token: string;
+  until: number;
+}
+
 /** The body a receiver gets: the audit event, details as an object. */
 export function webhookBody(event: AuditRow): WebhookBody {
   return {
@@ -89,6 +95,7 @@ export class WebhookDispatcher {
   private readonly abort = new AbortController();
   private wakeUp: (() => void) | undefined;
   private readonly draining = new Set<Promise<void>>();
+  private leases = 0;
 
   constructor(
     private readonly db: Database,
@@ -133,7 +140,8 @@ export class WebhookDispatcher {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      // Unref'd: an idle dispatcher alone does not keep a process (or a test worker) alive.
+      const timer = setTimeout(done, ms).unref();
       function done() {
         clearTimeout(timer);
         resolve();
@@ -145,16 +153,14 @@ export class WebhookDispatcher {
   /** Leases up to `limit` webhooks with due deliveries and starts draining each; returns how many. */
   private async lease(limit: number): Promise<number> {
     const now = new Date();
-    const ids = await leaseDueWebhooks(this.db.prisma, this.db.provider, {
-      owner: this.owner,
-      now,
-      until: new Date(now.getTime() + this.options.leaseMs),
-      limit,
-    });
+    // A token per lease, not per process: should a lease run out mid-drain and this process
+    // lease the webhook again, the stale drain's renewal fails and it stops.
+    const lease: Lease = { token: `${this.owner}:${++this.leases}`, until: now.getTime() + this.options.leaseMs };
+    const ids = await leaseDueWebhooks(this.db.prisma, this.db.provider, { owner: lease.token, now, until: new Date(lease.until), limit });
     if (!ids.length) return 0;
     // A webhook deleted since has no row (and no lease left to release).
     for (const webhook of await findWebhooksByIds(this.db.prisma, ids)) {
-      const drained: Promise<void> = this.drain(webhook)
+      const drained: Promise<void> = this.drain(webhook, { ...lease })
         .catch((error) => {
           if (this.running) this.options.onError?.(error);
         })
@@ -167,28 +173,32 @@ export class WebhookDispatcher {
     return ids.length;
   }
 
+  /**
+   * Renews the lease when what is left of it might not cover one more attempt and its record
+   * (with half a lease to spare for a slow database); false when it was lost.
+   */
+  private async holdLease(webhookId: number, lease: Lease): Promise<boolean> {
+    if (lease.until - Date.now() > this.options.timeoutMs + this.options.leaseMs / 2) return true;
+    const until = Date.now() + this.options.leaseMs;
+    if (!(await renewWebhookLease(this.db.prisma, webhookId, lease.token, new Date(until)))) return false;
+    lease.until = until;
+    return true;
+  }
+
   /** Sends one leased webhook's due deliveries in order until none is due, then releases it. */
-  private async drain(webhook: WebhookRow): Promise<void> {
-    let leaseUntil = Date.now() + this.options.leaseMs;
+  private async drain(webhook: WebhookRow, lease: Lease): Promise<void> {
     try {
       while (this.running) {
         const due = await findDueDeliveries(this.db.prisma, webhook.id, new Date(), this.options.batchSize ?? 50);
         if (!due.length) break;
         const events = new Map((await findAuditEventsByIds(this.db.prisma, [...new Set(due.map((d) => d.eventId))])).map((e) => [e.id, e]));
         for (const delivery of due) {
-          if (!this.running) break;
-          // Renew before an attempt that could outlast the lease: the lease must cover every attempt.
-          if (Date.now() + this.options.timeoutMs * 2 > leaseUntil) {
-            const until = Date.now() + this.options.leaseMs;
-            if (!(await renewWebhookLease(this.db.prisma, webhook.id, this.owner, new Date(until)))) return;
-            leaseUntil = until;
-          }
-          const event = events.get(delivery.eventId);
-          await this.attempt(webhook, delivery, event);
+          if (!this.running || !(await this.holdLease(webhook.id, lease))) return;
+          await this.attempt(webhook, delivery, events.get(delivery.eventId));
         }
       }
     } finally {
-      await releaseWebhookLease(this.db.prisma, webhook.id, this.owner).catch(() => undefined);
+      await releaseWebhookLease(this.db.prisma, webhook.id, lease.token).catch(() => undefined);
     }
   }
 

@@ -40,7 +40,14 @@ function deliveryPageLoader(db: Tx, options: LoaderOptions): DataLoader<Delivery
       for (const positions of groups.values()) {
         const group = positions.map((p) => firstPages[p]);
         const { status, first } = group[0][0];
-        const rows = await findFirstDeliveriesOfWebhooks(db, [...new Set(group.map(([k]) => k.webhookId))], status, first + 1);
+        const webhookIds = [...new Set(group.map(([k]) => k.webhookId))];
+        if (webhookIds.length === 1) {
+          // One list (the usual `webhook(name) { deliveries }`): a plain keyset page reads `first` rows by index.
+          const page = await findDeliveriesPage(db, webhookIds[0], status, { first, after: null });
+          for (const [, index] of group) pages[index] = page;
+          continue;
+        }
+        const rows = await findFirstDeliveriesOfWebhooks(db, webhookIds, status, first + 1);
         for (const [key, index] of group) {
           const own = rows.filter((r) => r.webhookId === key.webhookId);
           const query = deliveriesQuery(key.webhookId);

@@ -51,7 +51,7 @@ CREATE UNIQUE INDEX "Webhook_name_key" ON "Webhook"("name");
 CREATE INDEX "WebhookDelivery_webhookId_status_nextAttemptAt_idx" ON "WebhookDelivery"("webhookId", "status", "nextAttemptAt");
 
 -- CreateIndex
-CREATE INDEX "WebhookDelivery_webhookId_createdAt_idx" ON "WebhookDelivery"("webhookId", "createdAt");
+CREATE INDEX "WebhookDelivery_webhookId_createdAt_id_idx" ON "WebhookDelivery"("webhookId", "createdAt", "id");
 
 -- AddForeignKey
 ALTER TABLE "WebhookFilter" ADD CONSTRAINT "WebhookFilter_webhookId_fkey" FOREIGN KEY ("webhookId") REFERENCES "Webhook"("id") ON DELETE CASCADE ON UPDATE CASCADE;
