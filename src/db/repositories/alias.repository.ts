@@ -1,14 +1,6 @@
 import type { Tx } from '../client';
 import { live } from './version.repository';
 
-/** Aliases of models, only those pointing at live versions, in alias order. */
-export function findModelAliases(db: Tx, modelIds: readonly number[]) {
-  return db.modelAlias.findMany({
-    where: { modelId: { in: [...modelIds] }, version: live },
-    orderBy: [{ modelId: 'asc' }, { alias: 'asc' }],
-  });
-}
-
 export function findVersionAliases(db: Tx, versionIds: readonly number[]) {
   return db.modelAlias.findMany({
     where: { versionId: { in: [...versionIds] }, version: live },

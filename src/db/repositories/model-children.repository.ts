@@ -1,4 +1,4 @@
-import { providerOfClient, type Tx } from '../client';
+import { PREPARED, providerOfClient, type Tx } from '../client';
 import { dialect, jsonList, versionColumns, versionFromJson, VERSION_COLUMN_COUNT, type Dialect } from '../sql';
 import { STAGES } from '../../domain/stages';
 import type { VersionRow } from './version.repository';
@@ -112,7 +112,7 @@ export async function findModelChildren(db: Tx, modelIds: readonly number[], par
     );
   }
   if (parts.versionCount) columns.push('m."liveVersions" AS "versionCount"');
-  const sql = `SELECT ${columns.join(', ')} FROM "RegisteredModel" m WHERE m."id" ${d.inIds}`;
+  const sql = `${PREPARED}SELECT ${columns.join(', ')} FROM "RegisteredModel" m WHERE m."id" ${d.inIds}`;
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, d.ids(modelIds));
 
   const result = new Map<number, ModelChildren>();

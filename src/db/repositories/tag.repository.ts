@@ -1,10 +1,6 @@
 import type { Tx } from '../client';
 
 /** Tags of models and of versions: upserted by key, deleted by key, read in key order. */
-export function findModelTags(db: Tx, modelIds: readonly number[]) {
-  return db.modelTag.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ modelId: 'asc' }, { key: 'asc' }] });
-}
-
 export function findVersionTags(db: Tx, versionIds: readonly number[]) {
   return db.versionTag.findMany({ where: { versionId: { in: [...versionIds] } }, orderBy: [{ versionId: 'asc' }, { key: 'asc' }] });
 }

@@ -1,4 +1,4 @@
-import { providerOfClient, type Tx } from '../client';
+import { PREPARED, providerOfClient, type Tx } from '../client';
 import { dialect, jsonList, versionColumns, versionFromJson, VERSION_COLUMN_COUNT } from '../sql';
 import { keyValueRows, type MetricRow, type VersionTagRow } from './model-children.repository';
 
@@ -23,16 +23,6 @@ export function findVersionsByIds(db: Tx, ids: readonly number[]): Promise<Versi
 export function findVersionsByNumbers(db: Tx, keys: readonly { modelId: number; version: number }[]): Promise<VersionRow[]> {
   if (keys.length === 0) return Promise.resolve([]);
   return db.modelVersion.findMany({ where: { ...live, OR: keys.map((k) => ({ modelId: k.modelId, version: k.version })) } });
-}
-
-/** The highest live version number per model and stage. */
-export async function latestNumbersPerStage(db: Tx, modelIds: readonly number[]) {
-  const groups = await db.modelVersion.groupBy({
-    by: ['modelId', 'stage'],
-    where: { ...live, modelId: { in: [...modelIds] } },
-    _max: { version: true },
-  });
-  return groups.flatMap((g) => (g._max.version == null ? [] : [{ modelId: g.modelId, stage: g.stage, version: g._max.version }]));
 }
 
 /**
@@ -120,7 +110,7 @@ export async function findVersionWithChildren(
     'alias' in ref
       ? ['JOIN "ModelAlias" a ON a."modelId" = m."id" JOIN "ModelVersion" v ON v."id" = a."versionId"', 'a."alias"']
       : ['JOIN "ModelVersion" v ON v."modelId" = m."id"', 'v."version"'];
-  const sql = `SELECT ${d.array(...items)} AS "j" FROM "RegisteredModel" m ${join} WHERE m."name" = ${d.param(1)} AND ${match} = ${d.param(2)} AND v."deletedAt" IS NULL`;
+  const sql = `${PREPARED}SELECT ${d.array(...items)} AS "j" FROM "RegisteredModel" m ${join} WHERE m."name" = ${d.param(1)} AND ${match} = ${d.param(2)} AND v."deletedAt" IS NULL`;
   const [row] = await db.$queryRawUnsafe<{ j: unknown }[]>(sql, modelName, 'alias' in ref ? ref.alias : ref.version);
   if (!row) return null;
   const a = jsonList(row.j);

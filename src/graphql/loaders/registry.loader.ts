@@ -1,15 +1,14 @@
 import DataLoader from 'dataloader';
 import type { Tx } from '../../db/client';
-import { findAliasesByName, findModelAliases, findVersionAliases } from '../../db/repositories/alias.repository';
+import { findAliasesByName, findVersionAliases } from '../../db/repositories/alias.repository';
 import { findVersionMetrics } from '../../db/repositories/metric.repository';
 import { findModelsByIds } from '../../db/repositories/model.repository';
 import { findModelChildren, NO_PARTS, type ChildParts, type ModelChildren } from '../../db/repositories/model-children.repository';
 import { countVersionsOfModels, modelVersionsKeyset, pageVersionsOfModels, versionWhere } from '../../db/repositories/search.repository';
 import { toPage } from '../../db/keyset';
-import { findModelTags, findVersionTags } from '../../db/repositories/tag.repository';
-import { findVersionsByIds, findVersionsByNumbers, latestNumbersPerStage, type VersionRow } from '../../db/repositories/version.repository';
+import { findVersionTags } from '../../db/repositories/tag.repository';
+import { findVersionsByIds, findVersionsByNumbers, type VersionRow } from '../../db/repositories/version.repository';
 import { pageSize, type Page } from '../../domain/paging';
-import { byStageOrder } from '../../domain/stages';
 import {
   DEFAULT_VERSION_ORDER,
   VERSION_ORDER_FIELDS,
@@ -38,6 +37,11 @@ const aliasKey = (modelId: number, alias: string) => `${modelId}:${alias}`;
 export type ChildPart = 'tags' | 'aliases' | 'aliases+v' | 'latest' | 'latest+m' | 'latest+t' | 'latest+mt' | `first:${number}` | 'count';
 
 const childKey = (modelId: number, part: ChildPart) => `${modelId}|${part}`;
+
+/** A part of a model's children, through the request's modelChildren loader. */
+export function childrenOf<T>(loader: DataLoader<string, unknown>, modelId: number, part: ChildPart): Promise<T> {
+  return loader.load(childKey(modelId, part)) as Promise<T>;
+}
 
 function partsOf(keys: readonly string[]): { modelIds: number[]; parts: ChildParts } {
   const parts: ChildParts = { ...NO_PARTS };
@@ -137,15 +141,6 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
     }
   }
 
-  /** The newest live version in each stage of a model, in stage order: one groupBy, one fetch. */
-  const latestVersions = new DataLoader<number, VersionRow[]>(async (modelIds) => {
-    const latest = await latestNumbersPerStage(db, modelIds);
-    const rows = await versionByNumber.loadMany(latest.map((l) => numberKey(l.modelId, l.version)));
-    const byModel = new Map<number, VersionRow[]>(modelIds.map((id) => [id, []]));
-    for (const row of rows) if (row && !(row instanceof Error)) byModel.get(row.modelId)?.push(row);
-    return modelIds.map((id) => byStageOrder(byModel.get(id) ?? []));
-  }, dataLoaderOptions);
-
   /** A page of `RegisteredModel.versions` per model; models asking the same page share one query. */
   const modelVersionsPage = new DataLoader<ModelVersionsKey, Page<VersionRow> | Error, string>(
     async (keys) => {
@@ -202,19 +197,8 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
     modelById,
     versionById,
     versionByNumber,
-    latestVersions,
     modelVersionsPage,
     modelVersionsCount,
-    modelTags: groupLoader(
-      options,
-      (ids: readonly number[]) => findModelTags(db, ids),
-      (t) => t.modelId,
-    ),
-    modelAliases: groupLoader(
-      options,
-      (ids: readonly number[]) => findModelAliases(db, ids),
-      (a) => a.modelId,
-    ),
     /** An alias row by model and alias name, when it points at a live version. */
     aliasByName: rowLoader(
       options,
@@ -231,8 +215,6 @@ export function registryLoaders(db: Tx, options: LoaderOptions) {
     versionTags,
     versionMetrics,
     modelChildren,
-    /** A part of a model's children (see ChildPart). */
-    childrenOf: <T>(modelId: number, part: ChildPart) => modelChildren.load(childKey(modelId, part)) as Promise<T>,
     versionAliases: groupLoader(
       options,
       (ids: readonly number[]) => findVersionAliases(db, ids),

@@ -22,7 +22,7 @@ import {
   UpdateRegisteredModelPayload,
 } from '../inputs/registered-model.input';
 import { ModelVersionFilter, ModelVersionOrder, RegisteredModelFilter, RegisteredModelOrder } from '../inputs/registry-filter.input';
-import { aliasKey, isNewestFirstPage, newestFirstPage, numberKey } from '../loaders/registry.loader';
+import { aliasKey, childrenOf, isNewestFirstPage, newestFirstPage, numberKey } from '../loaders/registry.loader';
 import type { AliasRow, ModelTagRow } from '../../db/repositories/model-children.repository';
 import { pageSize } from '../../domain/paging';
 import { subfields } from '../selection';
@@ -99,12 +99,12 @@ export class RegisteredModelResolver {
 
   @FieldResolver(() => [Tag])
   tags(@Root() model: ModelRow, @Ctx() ctx: Context) {
-    return ctx.loaders.childrenOf<ModelTagRow[]>(model.id, 'tags');
+    return childrenOf<ModelTagRow[]>(ctx.loaders.modelChildren, model.id, 'tags');
   }
 
   @FieldResolver(() => [ModelAlias])
   aliases(@Root() model: ModelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    return ctx.loaders.childrenOf<AliasRow[]>(model.id, subfields(info).has('version') ? 'aliases+v' : 'aliases');
+    return childrenOf<AliasRow[]>(ctx.loaders.modelChildren, model.id, subfields(info).has('version') ? 'aliases+v' : 'aliases');
   }
 
   @FieldResolver(() => [ModelVersion], { description: 'The newest version in each stage; all stages when `stages` is omitted or empty.' })
@@ -117,7 +117,7 @@ export class RegisteredModelResolver {
     const wanted = new Set<string>(latestStages(stages));
     const asked = subfields(info);
     const part = asked.has('metrics') ? (asked.has('tags') ? 'latest+mt' : 'latest+m') : asked.has('tags') ? 'latest+t' : 'latest';
-    return (await ctx.loaders.childrenOf<VersionRow[]>(model.id, part)).filter((v) => wanted.has(v.stage));
+    return (await childrenOf<VersionRow[]>(ctx.loaders.modelChildren, model.id, part)).filter((v) => wanted.has(v.stage));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true })
@@ -146,11 +146,11 @@ export class RegisteredModelResolver {
       // The dashboard's shape: its rows and its count come with the model's other children.
       const size = pageSize(first);
       const [rows, count] = await Promise.all([
-        ctx.loaders.childrenOf<VersionRow[]>(model.id, `first:${size + 1}`),
-        subfields(info).has('totalCount') ? ctx.loaders.childrenOf<number>(model.id, 'count') : null,
+        childrenOf<VersionRow[]>(ctx.loaders.modelChildren, model.id, `first:${size + 1}`),
+        subfields(info).has('totalCount') ? childrenOf<number>(ctx.loaders.modelChildren, model.id, 'count') : null,
       ]);
       return toConnection(newestFirstPage(model.id, size, rows), () =>
-        Promise.resolve(count ?? ctx.loaders.childrenOf<number>(model.id, 'count')),
+        Promise.resolve(count ?? childrenOf<number>(ctx.loaders.modelChildren, model.id, 'count')),
       );
     }
     const page = await ctx.loaders.modelVersionsPage.load(key);
