@@ -3,6 +3,9 @@ import type { VersionRow } from '../../db/repositories/version.repository';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { pageOf } from '../loaders/governance.loader';
+import { DEFAULT_REQUEST_ORDER, REQUEST_ORDER_FIELDS } from '../../domain/governance-order';
+import { sortKeys } from '../../domain/registry-search';
+import { TransitionRequestOrder } from '../inputs/governance.input';
 import { TransitionRequestStatus } from '../types/enums';
 import { ModelVersion } from '../types/model-version.type';
 import { StageTransition } from '../types/stage-transition.type';
@@ -11,20 +14,23 @@ import { TransitionRequestConnection } from './transition-request.resolver';
 /** The governance fields of ModelVersion (the registry owns the type and its other fields). */
 @Resolver(() => ModelVersion)
 export class ModelVersionGovernanceResolver {
-  @FieldResolver(() => TransitionRequestConnection, { description: "This version's transition requests, newest first." })
+  @FieldResolver(() => TransitionRequestConnection, {
+    description: "This version's transition requests; newest first (CREATED_AT DESC) unless orderBy says otherwise.",
+  })
   async transitionRequests(
     @Root() version: VersionRow,
     @Arg('status', () => [TransitionRequestStatus], { nullable: true }) status: TransitionRequestStatus[] | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Arg('orderBy', () => [TransitionRequestOrder], { nullable: true }) orderBy: TransitionRequestOrder[] | null,
   ) {
     const rows = await ctx.loaders.requestsByVersion.load({ parentId: version.id, status });
     return toConnection(
       pageOf(
         {
           kind: `TransitionRequest@version:${version.id}`,
-          keys: [{ field: 'createdAt', direction: 'desc' }],
+          keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
           dateFields: new Set(['createdAt']),
         },
         rows,

@@ -4,6 +4,9 @@ import { toPolicyView } from '../../services/governance.service';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { pageOf } from '../loaders/governance.loader';
+import { DEFAULT_REQUEST_ORDER, REQUEST_ORDER_FIELDS } from '../../domain/governance-order';
+import { sortKeys } from '../../domain/registry-search';
+import { TransitionRequestOrder } from '../inputs/governance.input';
 import { TransitionRequestStatus } from '../types/enums';
 import { GovernancePolicy } from '../types/governance-policy.type';
 import { RegisteredModel } from '../types/registered-model.type';
@@ -12,20 +15,23 @@ import { TransitionRequestConnection } from './transition-request.resolver';
 /** The governance fields of RegisteredModel (the registry owns the type and its other fields). */
 @Resolver(() => RegisteredModel)
 export class RegisteredModelGovernanceResolver {
-  @FieldResolver(() => TransitionRequestConnection, { description: "Transition requests of this model's versions, newest first." })
+  @FieldResolver(() => TransitionRequestConnection, {
+    description: "Transition requests of this model's versions; newest first (CREATED_AT DESC) unless orderBy says otherwise.",
+  })
   async transitionRequests(
     @Root() model: ModelRow,
     @Arg('status', () => [TransitionRequestStatus], { nullable: true }) status: TransitionRequestStatus[] | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Arg('orderBy', () => [TransitionRequestOrder], { nullable: true }) orderBy: TransitionRequestOrder[] | null,
   ) {
     const rows = await ctx.loaders.requestsByModel.load({ parentId: model.id, status });
     return toConnection(
       pageOf(
         {
           kind: `TransitionRequest@model:${model.id}`,
-          keys: [{ field: 'createdAt', direction: 'desc' }],
+          keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
           dateFields: new Set(['createdAt']),
         },
         rows,
