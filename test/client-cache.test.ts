@@ -5,6 +5,7 @@ import {
   CacheDeleteModelDocument,
   CacheDeleteVersionDocument,
   CacheModelIdsDocument,
+  CacheModelRequestsDocument,
   CacheNodesDocument,
   CacheRequestsDocument,
   CacheRevokeKeyDocument,
@@ -129,6 +130,30 @@ describe('orderBy on the top-level lists', () => {
       after: newestPage.transitionRequests.pageInfo.endCursor,
     });
     expect(codes(mixed)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("orders a model's own transitionRequests too, paging in that order, with the default cursors unchanged", async () => {
+    const byRequester = await api.data(CacheModelRequestsDocument, {
+      name: 'cache-a',
+      orderBy: [{ field: 'REQUESTED_BY', direction: 'DESC' }],
+      first: 1,
+    });
+    const page1 = byRequester.registeredModel!.transitionRequests;
+    expect(page1.edges.map((e) => e.node.requestedBy)).toEqual(['zed-bot']);
+    const page2 = (
+      await api.data(CacheModelRequestsDocument, {
+        name: 'cache-a',
+        orderBy: [{ field: 'REQUESTED_BY', direction: 'DESC' }],
+        first: 1,
+        after: page1.pageInfo.endCursor,
+      })
+    ).registeredModel!.transitionRequests;
+    expect(page2.edges.map((e) => e.node.requestedBy)).toEqual(['amy-bot']);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    const newest = (await api.data(CacheModelRequestsDocument, { name: 'cache-a' })).registeredModel!.transitionRequests.edges;
+    const oldest = (await api.data(CacheModelRequestsDocument, { name: 'cache-a', orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }] }))
+      .registeredModel!.transitionRequests.edges;
+    expect(oldest.map((e) => e.node.id)).toEqual(newest.map((e) => e.node.id).reverse());
   });
 
   it('sorts audit events by ACTOR, then by time, and oldest first with AT ASC', async () => {

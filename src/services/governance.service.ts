@@ -22,7 +22,14 @@ import {
 } from '../db/repositories/governance.repository';
 import { findModelByName } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
-import { countRequests, findRequests, requestWhere, type RequestFilter, type RequestRow } from '../db/repositories/request.repository';
+import {
+  countRequests,
+  findRequests,
+  requestsOrdered,
+  requestWhere,
+  type RequestFilter,
+  type RequestRow,
+} from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
 import { auditEvent, type AuditEvent } from '../domain/audit';
 import { notFound } from '../domain/errors';
@@ -41,25 +48,11 @@ import { policyInForce, validatePolicy, type MetricGate, type Policy } from '../
 import { isLookupable } from '../domain/registry-search';
 import type { Principal } from '../domain/roles';
 import type { Stage, StageChangeCommand } from '../domain/stages';
-import {
-  AUDIT_ORDER_FIELDS,
-  DEFAULT_AUDIT_ORDER,
-  DEFAULT_REQUEST_ORDER,
-  REQUEST_ORDER_FIELDS,
-  type AuditOrderField,
-  type RequestOrderField,
-} from '../domain/governance-order';
+import { AUDIT_ORDER_FIELDS, DEFAULT_AUDIT_ORDER, type AuditOrderField, type RequestOrderField } from '../domain/governance-order';
 import { sortKeys, type OrderInput } from '../domain/registry-search';
 import { outOfPolicyEvents } from './deployment-guards';
 
-/** Keyset queries of the top-level lists in the order asked (newest first by default); see db/keyset.ts. */
-function requestsQuery(orderBy: readonly OrderInput<RequestOrderField>[] | null | undefined): KeysetQuery {
-  return {
-    kind: 'TransitionRequest',
-    keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
-    dateFields: new Set(['createdAt']),
-  };
-}
+/** The audit list's keyset query in the order asked (newest first by default); see db/keyset.ts. */
 function auditQuery(orderBy: readonly OrderInput<AuditOrderField>[] | null | undefined): KeysetQuery {
   return { kind: 'AuditEvent', keys: sortKeys(orderBy, AUDIT_ORDER_FIELDS, DEFAULT_AUDIT_ORDER), dateFields: new Set(['at']) };
 }
@@ -251,7 +244,7 @@ export class GovernanceService {
   ): Promise<Listing<RequestRow>> {
     const page = { first: pageSize(first), after };
     const where = requestWhere(filter);
-    const query = requestsQuery(orderBy);
+    const query = requestsOrdered('', orderBy);
     const rows = await findRequests(this.db.prisma, pageArgs(query, page, where));
     return { page: toPage(query, page, rows), totalCount: () => countRequests(this.db.prisma, where) };
   }

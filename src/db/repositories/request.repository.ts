@@ -2,6 +2,8 @@ import type { Tx } from '../client';
 import type { KeysetQuery } from '../keyset';
 import type { Stage } from '../../domain/stages';
 import type { RequestStatus } from '../../domain/transitions';
+import { DEFAULT_REQUEST_ORDER, REQUEST_ORDER_FIELDS, type RequestOrderField } from '../../domain/governance-order';
+import { sortKeys, type OrderInput } from '../../domain/registry-search';
 import { live } from './version.repository';
 
 export type RequestRow = Awaited<ReturnType<Tx['transitionRequest']['findUniqueOrThrow']>>;
@@ -30,12 +32,16 @@ export async function cancelRequests(tx: Tx, ids: readonly number[], at: Date): 
 // ---- reads for GraphQL (loaders and connections) ----
 
 /**
- * The one order of every request list: newest first, the id breaking ties (keyset, see
- * db/keyset.ts). `scope` names the list (a version's, a model's), so that a cursor of one list
- * is refused by another.
+ * The one keyset spec of every request list: the order asked, newest first by default, the id
+ * breaking ties (see db/keyset.ts). `scope` names the list (a version's, a model's), so that a
+ * cursor of one list is refused by another.
  */
-export function requestsNewestFirst(scope = ''): KeysetQuery {
-  return { kind: `TransitionRequest${scope}`, keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
+export function requestsOrdered(scope = '', orderBy?: readonly OrderInput<RequestOrderField>[] | null): KeysetQuery {
+  return {
+    kind: `TransitionRequest${scope}`,
+    keys: sortKeys(orderBy, REQUEST_ORDER_FIELDS, DEFAULT_REQUEST_ORDER),
+    dateFields: new Set(['createdAt']),
+  };
 }
 
 export interface RequestFilter {

@@ -55,7 +55,18 @@ function requestListLoader(
   );
 }
 
-const newestFirst = (a: RequestRow, b: RequestRow) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+/** Orders rows by the query's keys, then by id in the last key's direction (as db/keyset.ts does in SQL). */
+function comparator(query: KeysetQuery): (a: Record<string, unknown>, b: Record<string, unknown>) => number {
+  const keys = [...query.keys, { field: 'id', direction: query.keys.at(-1)?.direction ?? 'asc' }];
+  const value = (v: unknown) => (v instanceof Date ? v.getTime() : (v as string | number));
+  return (a, b) => {
+    for (const { field, direction } of keys) {
+      const [x, y] = [value(a[field]), value(b[field])];
+      if (x !== y) return (x < y ? -1 : 1) * (direction === 'asc' ? 1 : -1);
+    }
+    return 0;
+  };
+}
 
 /** One page of a group already in memory, with the same keyset cursors as a database page. */
 export function pageOf(
@@ -65,10 +76,12 @@ export function pageOf(
   after: string | null | undefined,
 ): Page<RequestRow> {
   const size = pageSize(first);
-  let sorted = [...rows].sort(newestFirst);
+  const compare = comparator(query);
+  let sorted = [...rows].sort(compare);
   if (after != null) {
-    const [at, id] = cursorValues(query, after) as [Date, number];
-    sorted = sorted.filter((r) => r.createdAt.getTime() < at.getTime() || (r.createdAt.getTime() === at.getTime() && r.id < id));
+    const values = cursorValues(query, after);
+    const last = Object.fromEntries([...query.keys.map((k) => k.field), 'id'].map((field, i) => [field, values[i]]));
+    sorted = sorted.filter((r) => compare(r, last) > 0);
   }
   return {
     rows: sorted.slice(0, size),

@@ -1,10 +1,11 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import { toPolicyView } from '../../services/governance.service';
-import { requestsNewestFirst } from '../../db/repositories/request.repository';
+import { requestsOrdered } from '../../db/repositories/request.repository';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { pageOf } from '../loaders/governance.loader';
+import { TransitionRequestOrder } from '../inputs/governance.input';
 import { TransitionRequestStatus } from '../types/enums';
 import { GovernancePolicy } from '../types/governance-policy.type';
 import { RegisteredModel } from '../types/registered-model.type';
@@ -13,16 +14,19 @@ import { TransitionRequestConnection } from './transition-request.resolver';
 /** The governance fields of RegisteredModel (the registry owns the type and its other fields). */
 @Resolver(() => RegisteredModel)
 export class RegisteredModelGovernanceResolver {
-  @FieldResolver(() => TransitionRequestConnection, { description: "Transition requests of this model's versions, newest first." })
+  @FieldResolver(() => TransitionRequestConnection, {
+    description: "Transition requests of this model's versions; newest first (CREATED_AT DESC) unless orderBy says otherwise.",
+  })
   async transitionRequests(
     @Root() model: ModelRow,
     @Arg('status', () => [TransitionRequestStatus], { nullable: true }) status: TransitionRequestStatus[] | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
+    @Arg('orderBy', () => [TransitionRequestOrder], { nullable: true }) orderBy: TransitionRequestOrder[] | null,
   ) {
     const rows = await ctx.loaders.requestsByModel.load({ parentId: model.id, status });
-    return toConnection(pageOf(requestsNewestFirst(`@model:${model.id}`), rows, first, after), () => rows.length);
+    return toConnection(pageOf(requestsOrdered(`@model:${model.id}`, orderBy), rows, first, after), () => rows.length);
   }
 
   @FieldResolver(() => [GovernancePolicy], { description: 'The governance policy in force for each target stage of this model.' })
