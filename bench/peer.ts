@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../src/db/client';
+import { createDatabase, databaseTarget } from '../src/db/client';
 import { ALIASES, modelName, random, seedParams, type SeedParams } from './dataset';
 import { pgExec, redact, serverVersion } from './database';
 import { createKeys } from './keys';
@@ -357,7 +357,7 @@ export async function runPeer(options: BenchOptions, peer: PeerOptions): Promise
   const settings: LoadSettings = { duration: options.duration, warmup: options.warmup, connections: options.connections };
   log(`bench --peer postgraphile: ${redact(options.db)}, registry ${params.models} models x ${params.versions} versions`);
   await prepareDatabase(options.db, params, true, log);
-  const db = createDatabase({ url: options.db, poolSize: 1 });
+  const db = createDatabase(databaseTarget(options.db, 1));
   let keys;
   try {
     keys = await createKeys(db.prisma, 0);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createDatabase, providerOf } from '../src/db/client';
+import { createDatabase, databaseTarget } from '../src/db/client';
 import { approvalPool } from './approval-pool';
 import { deploy, deployDashboard, deployPool, type DeploySlot } from './deploy';
 import { seedParams } from './dataset';
@@ -19,7 +19,7 @@ const log = (line: string) => process.stderr.write(line + '\n');
 
 /** The versions the approval bots may move now (the approve workload moved some). */
 async function readPool(url: string): Promise<PoolVersion[]> {
-  const db = createDatabase({ url, poolSize: 1 });
+  const db = createDatabase(databaseTarget(url, 1));
   try {
     return await approvalPool(db.prisma);
   } finally {
@@ -87,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   if (options.peer) return runPeer(options, { peerDir: options.peerDir, rounds: options.rounds });
   const startedAt = new Date();
   const host = machine();
-  const provider = providerOf(options.db);
+  const provider = databaseTarget(options.db).provider;
   const params = seedParams(options.models, options.versions);
   const settings: LoadSettings = { duration: options.duration, warmup: options.warmup, connections: options.connections };
   log(`bench: ${redact(options.db)}`);
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   const seed = await prepareDatabase(options.db, params, options.reuse, log);
   if (!seed.reused) log(`seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rowsPerSecond)} rows/s`);
 
-  const db = createDatabase({ url: options.db, poolSize: 2 });
+  const db = createDatabase(databaseTarget(options.db, 2));
   let keys: BenchKeys;
   let pool: PoolVersion[];
   let slots: DeploySlot[];

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createDatabase, type Database, type Db } from '../src/db/client';
+import { createDatabase, databaseTarget, type Database, type Db } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { nameSearchKey } from '../src/db/repositories/model.repository';
 import {
@@ -56,7 +56,7 @@ export async function prepareDatabase(url: string, params: SeedParams, reuse: bo
   }
   if (reuse && found.seeded && sameParams(found.seeded, params)) {
     await migrate(url);
-    const db = createDatabase({ url, poolSize: 1 });
+    const db = createDatabase(databaseTarget(url, 1));
     try {
       await analyze(db); // it may come from a run that did not, or have changed since
     } finally {
@@ -67,7 +67,7 @@ export async function prepareDatabase(url: string, params: SeedParams, reuse: bo
   }
   if (!found.empty) await wipe(url);
   await migrate(url);
-  const db = createDatabase({ url, poolSize: 4 });
+  const db = createDatabase(databaseTarget(url, 4));
   try {
     await benchMarker(db, SEED_STARTED, { params });
     const started = performance.now();

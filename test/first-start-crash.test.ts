@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createDatabase, providerOf } from '../src/db/client';
+import { createDatabase, databaseTarget, providerOf } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { newToken } from '../src/db/repositories/api-key.repository';
 import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
@@ -76,7 +76,7 @@ function stop(gateway: Gateway, signal: NodeJS.Signals): Promise<void> {
 
 /** Tables, indexes and triggers by name: what "the whole schema" means here. */
 async function schemaOf(url: string): Promise<string[]> {
-  const db = createDatabase({ url, poolSize: 1 });
+  const db = createDatabase(databaseTarget(url, 1));
   try {
     const sql =
       providerOf(url) === 'postgres'

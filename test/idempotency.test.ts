@@ -19,7 +19,7 @@ let second: { gateway: Gateway; db: Database; url: string };
 
 async function startSecond(): Promise<typeof second> {
   const config = loadConfig({ DATABASE_URL: api.databaseUrl, LOG_LEVEL: 'silent', DB_POOL_SIZE: '5' });
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  const db = createDatabase(config.database);
   const gateway = await createGateway(config, db, createLogger('silent'));
   const port = await gateway.listen(0, '127.0.0.1');
   return { gateway, db, url: `http://127.0.0.1:${port}` };

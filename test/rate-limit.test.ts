@@ -20,7 +20,7 @@ beforeAll(async () => {
     startApi({ RATE_LIMIT_AUTH_FAILURES: '3', RATE_LIMIT_WINDOW_SECONDS: '60' }),
   ]);
   const config = loadConfig({ DATABASE_URL: api.databaseUrl, LOG_LEVEL: 'silent', DB_POOL_SIZE: '5', RATE_LIMIT_REQUESTS: String(LIMIT) });
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  const db = createDatabase(config.database);
   const gateway = await createGateway(config, db, createLogger('silent'));
   second = { gateway, db, url: `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}` };
 });

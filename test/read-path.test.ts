@@ -1,5 +1,5 @@
 import { GovRevokeApiKeyDocument, GovViewerDocument, RegDashboardDocument } from './__generated__/graphql';
-import { createDatabase } from '../src/db/client';
+import { createDatabase, databaseTarget } from '../src/db/client';
 import { loadConfig } from '../src/config';
 import { Role } from '../src/domain/roles';
 import { createGateway } from '../src/http/app';
@@ -141,7 +141,7 @@ describe('the API-key cache (API_KEY_CACHE_MS=1000)', () => {
   it('refuses a key revoked by another gateway on the same database within one second', async () => {
     const other = await createGateway(
       loadConfig({ DATABASE_URL: api.databaseUrl, LOG_LEVEL: 'silent', API_KEY_CACHE_MS: '1000', DB_POOL_SIZE: '2' }),
-      createDatabase({ url: api.databaseUrl, poolSize: 2 }),
+      createDatabase(databaseTarget(api.databaseUrl, 2)),
       createLogger('silent'),
     );
     try {

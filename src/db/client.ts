@@ -1,20 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { serializedSqliteAdapter } from './sqlite-adapter';
+import type { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { adapterFactory } from './adapters';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
+import type { DatabaseTarget, Provider } from './target';
+
+export type { DatabaseTarget, Provider } from './target';
+export { databaseTarget, providerOf, sqlitePath } from './target';
+export { PREPARED } from './adapters';
 
 /** Both generated clients share the models; repositories are written against one type. */
 export type Db = SqliteClient;
 /** A Prisma client or the transaction client handed to `$transaction(fn)`. */
 export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-export type Provider = 'sqlite' | 'postgres';
-
-/** Counts SQL statements, in total and for the request whose async context runs them. */
+/** One SQL statement as Prisma reports it, for an observer (tracing makes SQL spans of it). */
 export interface StatementEvent {
   query: string;
   /** When it started and how long it ran, as Prisma reports it. */
@@ -22,10 +23,11 @@ export interface StatementEvent {
   durationMs: number;
 }
 
+/** Counts SQL statements, in total and for the request whose async context runs them. */
 export class StatementCounter {
   total = 0;
   private readonly scope = new AsyncLocalStorage<{ count: number }>();
-  /** Called in the async context of the statement's request (tracing makes SQL spans here). */
+  /** Called in the async context of the statement's request. */
   observer: ((event: StatementEvent) => void) | undefined;
 
   record(event?: StatementEvent): void {
@@ -60,57 +62,21 @@ export function providerOfClient(db: Tx): Provider {
   return provider;
 }
 
-export function providerOf(url: string): Provider {
-  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
-}
-
-/** The path of a `file:` URL (relative to the working directory); its folder is created. */
-export function sqlitePath(url: string): string {
-  const file = url.replace(/^file:/, '');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  return file;
-}
-
-/** Marks a hand-written hot statement (db/sql.ts): PostgreSQL prepares it once per connection. */
-export const PREPARED = '/* mg:prepared */ ';
-
-/**
- * A name for the statements marked PREPARED, so that each pooled connection plans them once
- * (a generic plan after a few runs) instead of on every request: a page's children statement
- * costs several milliseconds to plan. Their texts are few (one per combination of parts), so
- * the prepared statements per connection stay bounded; every other statement stays unnamed.
- */
-function preparedName(query: { sql: string }): string {
-  return query.sql.startsWith(PREPARED)
-    ? `mg_${createHash('sha1').update(query.sql).digest('base64url')}`
-    : (undefined as unknown as string);
-}
-
-export interface DatabaseOptions {
-  url: string;
-  /** PostgreSQL pool size per gateway process. */
-  poolSize?: number;
-}
-
-export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
-  const provider = providerOf(url);
+export function createDatabase(target: DatabaseTarget): Database {
   const statements = new StatementCounter();
   const log: [{ emit: 'event'; level: 'query' }] = [{ emit: 'event', level: 'query' }];
   // Interactive transactions wait for row locks under concurrent approvals: allow for that.
   const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
-  let prisma: Db;
-  if (provider === 'postgres') {
-    const adapter = new PrismaPg({ connectionString: url, max: poolSize }, { statementNameGenerator: preparedName });
-    prisma = new PostgresClient({ adapter, log, transactionOptions }) as unknown as Db;
-  } else {
-    const adapter = serializedSqliteAdapter(sqlitePath(url));
-    prisma = new SqliteClient({ adapter, log, transactionOptions });
-  }
-  providers.set(prisma, provider);
+  const adapter = adapterFactory(target, 'client');
+  const prisma =
+    target.provider === 'postgres'
+      ? (new PostgresClient({ adapter: adapter as PrismaPg, log, transactionOptions }) as unknown as Db)
+      : new SqliteClient({ adapter: adapter as PrismaBetterSqlite3, log, transactionOptions });
+  providers.set(prisma, target.provider);
   type QueryEvent = { query: string; timestamp: Date; duration: number | bigint };
   (prisma as unknown as { $on(e: 'query', cb: (e: QueryEvent) => void): void }).$on('query', (e) =>
     // The event is built only for an observer: with tracing off a statement costs what it did.
     statements.record(statements.observer && { query: e.query, timestamp: new Date(e.timestamp), durationMs: Number(e.duration) }),
   );
-  return { prisma, provider, url, statements, close: () => prisma.$disconnect() };
+  return { prisma, provider: target.provider, url: target.url, statements, close: () => prisma.$disconnect() };
 }

@@ -62,8 +62,8 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
     RATE_LIMIT_AUTH_FAILURES: '0',
     ...overrides,
   });
-  await migrate(config.databaseUrl);
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  await migrate(config.database.url);
+  const db = createDatabase(config.database);
   await bootstrapAdmin(db, adminToken);
   const gateway = await createGateway(config, db, options.logger ?? createLogger('silent'));
   const port = await gateway.listen(0, '127.0.0.1');
@@ -91,7 +91,7 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
 
   return {
     url,
-    databaseUrl: config.databaseUrl,
+    databaseUrl: config.database.url,
     db,
     gateway,
     adminToken,
