@@ -101,7 +101,9 @@ async function refusedAsAppendOnly(write: Promise<unknown>): Promise<void> {
 describe('the audit trail', () => {
   it('is append-only in the database itself: UPDATE and DELETE of an AuditEvent fail', async () => {
     const prisma = db!.prisma;
-    await prisma.$transaction((tx) => recordAudit(tx, { action: 'MODEL_CREATED', actor: 'alice', modelName: 'm', details: { a: 1 } }));
+    await prisma.$transaction((tx) =>
+      recordAudit(tx, { action: 'MODEL_CREATED', actor: 'alice', modelName: 'm', details: { description: null, tags: [] } }),
+    );
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { actor: 'alice' } });
 
     await refusedAsAppendOnly(prisma.auditEvent.update({ where: { id: event.id }, data: { actor: 'mallory' } }));

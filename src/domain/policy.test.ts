@@ -35,9 +35,10 @@ describe('policyInForce', () => {
   const registry: Policy = { scope: 'REGISTRY', stage: 'PRODUCTION', requiredApprovals: 2, allowSelfApproval: false, metricGates: [] };
   const model: Policy = { scope: 'MODEL', stage: 'PRODUCTION', requiredApprovals: 3, allowSelfApproval: true, metricGates: [] };
   it('prefers the model, then the registry, then the default', () => {
-    expect(policyInForce('PRODUCTION', model, registry)).toBe(model);
-    expect(policyInForce('PRODUCTION', null, registry)).toBe(registry);
-    expect(policyInForce('PRODUCTION', null, null).scope).toBe('DEFAULT');
+    expect(policyInForce('PRODUCTION', [registry, model])).toBe(model);
+    expect(policyInForce('PRODUCTION', [registry])).toBe(registry);
+    expect(policyInForce('PRODUCTION', []).scope).toBe('DEFAULT');
+    expect(policyInForce('STAGING', [registry, model])).toEqual(defaultPolicy('STAGING'));
   });
 });
 

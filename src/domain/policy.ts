@@ -32,9 +32,13 @@ export function defaultPolicy(stage: Stage): Policy {
   return { scope: 'DEFAULT', stage, requiredApprovals, allowSelfApproval: false, metricGates: [] };
 }
 
-/** The model's own policy wins, then the registry-wide one, then the built-in default. */
-export function policyInForce(stage: Stage, modelPolicy?: Policy | null, registryPolicy?: Policy | null): Policy {
-  return modelPolicy ?? registryPolicy ?? defaultPolicy(stage);
+/**
+ * The policy in force for a target stage, among a model's own and the registry-wide policies
+ * (of any stages): the model's own wins, then the registry-wide one, then the built-in default.
+ */
+export function policyInForce(stage: Stage, policies: readonly Policy[]): Policy {
+  const ofStage = policies.filter((p) => p.stage === stage);
+  return ofStage.find((p) => p.scope === 'MODEL') ?? ofStage.find((p) => p.scope === 'REGISTRY') ?? defaultPolicy(stage);
 }
 
 export interface PolicyInput {

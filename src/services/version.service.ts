@@ -1,11 +1,11 @@
 import type { Database } from '../db/client';
 import { deleteVersionAliases } from '../db/repositories/alias.repository';
-import { recordAudit, type AuditEntry } from '../db/repositories/audit.repository';
+import { recordAudit } from '../db/repositories/audit.repository';
 import { insertMetrics, upsertMetrics } from '../db/repositories/metric.repository';
 import { touchModel } from '../db/repositories/model.repository';
 import { deleteVersionTag, insertVersionTags, upsertVersionTag } from '../db/repositories/tag.repository';
+import { cancelRequests, findPendingOfVersions } from '../db/repositories/request.repository';
 import {
-  cancelPendingRequests,
   countPendingRequests,
   insertVersion,
   nextVersionNumber,
@@ -14,6 +14,7 @@ import {
   type VersionRow,
 } from '../db/repositories/version.repository';
 import { badInput, conflict } from '../domain/errors';
+import { versionDeletionOutcome } from '../domain/governance';
 import { validateText } from '../domain/names';
 import { validateKey, validateMetrics, validateSource, validateTagValue, validateTags, type KeyValue } from '../domain/registry';
 import type { Principal } from '../domain/roles';
@@ -101,13 +102,16 @@ export class VersionService {
         throw conflict(`Version ${version.version} of "${model.name}" is in PRODUCTION: archive it before deleting it`);
       }
       const aliases = await deleteVersionAliases(tx, version.id);
-      const cancelled = await cancelPendingRequests(tx, version.id);
+      const outcome = versionDeletionOutcome({
+        actor: actor.name,
+        modelName: model.name,
+        version: version.version,
+        aliases,
+        pending: await findPendingOfVersions(tx, [version.id]),
+      });
+      await cancelRequests(tx, outcome.cancel, new Date());
       await touchModel(tx, model.id);
-      const base = { actor: actor.name, modelName: model.name, version: version.version };
-      const events: AuditEntry[] = [{ ...base, action: 'VERSION_DELETED', details: { aliases, cancelledRequests: cancelled } }];
-      for (const requestId of cancelled)
-        events.push({ ...base, action: 'TRANSITION_CANCELLED', details: { requestId, reason: 'version deleted' } });
-      await recordAudit(tx, ...events);
+      await recordAudit(tx, ...outcome.audit);
       return version.version;
     });
   }

@@ -1,22 +1,22 @@
 import type { Tx } from '../client';
+import type { AuditAction, AuditEvent } from '../../domain/audit';
 
-export interface AuditEntry {
-  action: string;
-  actor: string;
-  modelName?: string | null;
-  version?: number | null;
-  details?: Record<string, unknown>;
-}
+/** An audit event as a change records it (the typed union of domain/audit.ts). */
+export type AuditEntry = AuditEvent;
 
-/** Appends audit events; call it with the transaction client of the change it records. */
+/**
+ * Appends audit events: the single seam every audit write goes through. Call it once per
+ * change, with the transaction client of the change it records, so the events commit with it.
+ */
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await tx.auditEvent.createMany({
     data: entries.map((e) => ({
       action: e.action,
       actor: e.actor,
       modelName: e.modelName ?? null,
       version: e.version ?? null,
-      details: JSON.stringify(e.details ?? {}),
+      details: JSON.stringify(e.details),
     })),
   });
 }
@@ -25,7 +25,7 @@ export type AuditRow = Awaited<ReturnType<Tx['auditEvent']['findUniqueOrThrow']>
 
 export interface AuditFilter {
   modelName?: string | null;
-  actions?: readonly string[] | null;
+  actions?: readonly AuditAction[] | readonly string[] | null;
   actor?: string | null;
   /** Inclusive. */
   since?: Date | null;

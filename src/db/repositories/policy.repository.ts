@@ -8,7 +8,7 @@ export type PolicyRow = Awaited<ReturnType<Tx['governancePolicy']['findUniqueOrT
 export const REGISTRY_SCOPE = '*';
 export const modelScope = (modelId: number) => `model:${modelId}`;
 
-export function toPolicy(row: PolicyRow): Policy {
+export function toPolicy(row: Pick<PolicyRow, 'modelId' | 'stage' | 'requiredApprovals' | 'allowSelfApproval' | 'metricGates'>): Policy {
   return {
     scope: row.modelId === null ? 'REGISTRY' : 'MODEL',
     stage: row.stage,

@@ -108,7 +108,7 @@ async function firstVersionsOfModels(db: Tx, modelIds: readonly number[], keys: 
 }
 
 /** A raw row as Prisma's own queries return it (dates as Date, numbers as number). */
-function toVersionRow(raw: Record<string, unknown>): VersionRow {
+export function toVersionRow(raw: Record<string, unknown>): VersionRow {
   const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
   const text = (v: unknown) => (v == null ? null : String(v));
   return {

@@ -71,22 +71,6 @@ export async function softDeleteUnlessInProduction(tx: Tx, id: number): Promise<
   return count === 1;
 }
 
-/** Cancels the PENDING transition requests of a version; returns their ids. */
-export async function cancelPendingRequests(tx: Tx, versionId: number): Promise<number[]> {
-  const pending = await tx.transitionRequest.findMany({
-    where: { versionId, status: 'PENDING' },
-    select: { id: true },
-    orderBy: { id: 'asc' },
-  });
-  if (pending.length === 0) return [];
-  const ids = pending.map((r) => r.id);
-  await tx.transitionRequest.updateMany({
-    where: { id: { in: ids }, status: 'PENDING' },
-    data: { status: 'CANCELLED', resolvedAt: new Date() },
-  });
-  return ids;
-}
-
 export function countPendingRequests(tx: Tx, versionId: number): Promise<number> {
   return tx.transitionRequest.count({ where: { versionId, status: 'PENDING' } });
 }

@@ -107,13 +107,10 @@ export function governanceLoaders(db: Tx, options: LoaderOptions) {
     policiesByModel: new DataLoader<number, Policy[]>(
       async (modelIds) => {
         const rows = await findPolicyRows(db, modelIds);
-        return modelIds.map((modelId) =>
-          STAGES.map((stage) => {
-            const own = rows.find((r) => r.modelId === modelId && r.stage === stage);
-            const registry = rows.find((r) => r.modelId === null && r.stage === stage);
-            return policyInForce(stage, own && toPolicy(own), registry && toPolicy(registry));
-          }),
-        );
+        return modelIds.map((modelId) => {
+          const candidates = rows.filter((r) => r.modelId === modelId || r.modelId === null).map(toPolicy);
+          return STAGES.map((stage) => policyInForce(stage, candidates));
+        });
       },
       { batch: options.batch, cache: options.batch },
     ),

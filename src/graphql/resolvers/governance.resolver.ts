@@ -1,8 +1,9 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestRow } from '../../db/repositories/request.repository';
 import { notFound } from '../../domain/errors';
 import { Role } from '../../domain/roles';
+import type { Decided } from '../../services/governance.service';
 import { toConnection } from '../connection';
+import { primed } from '../read-your-writes';
 import type { Context } from '../context';
 import { fromGlobalId } from '../../domain/ids';
 import {
@@ -27,7 +28,9 @@ function requestId(id: string): number {
   return ref.id;
 }
 
-const payload = (transitionRequest: RequestRow) => ({ transitionRequest });
+/** The request's payload, with the version the service holds seeded into the fresh loaders. */
+const payload = ({ request, version }: Decided) =>
+  primed({ transitionRequest: request }, (loaders) => loaders.versionById.prime(version.id, version));
 
 @Resolver()
 export class GovernanceResolver {
