@@ -117,3 +117,65 @@ it('lets exactly one of an approval, a rejection and a cancellation racing on on
     expect(after.stage).toBe(winners[0] === 'APPROVED' ? mine.toStage : before.stage);
   }
 });
+
+it('keeps every invariant when 10 approvers and 2 cancellers race on 50 requests at once', async () => {
+  // 5 models x 10 versions; every version asks for PRODUCTION with archiveExistingVersions, and
+  // PRODUCTION needs 2 approvals. Then every approver approves and both cancellers (the requester
+  // and an ADMIN) cancel every request, all in flight together, in a shuffled order.
+  const admin = api.adminToken;
+  const requests: { id: string; name: string; version: number }[] = [];
+  for (let m = 0; m < 5; m++) {
+    const name = `race-many-${m}`;
+    await model(api, name, 10);
+    await api.data(GovSetPolicyDocument, { input: { modelName: name, stage: 'PRODUCTION', requiredApprovals: 2 } });
+    for (let v = 1; v <= 10; v++) requests.push({ id: await request(api, bot, name, v, 'PRODUCTION', true), name, version: v });
+  }
+  const calls = requests.flatMap(({ id }) => [
+    ...approvers.map((token) => () => approve(id, token)),
+    () => api.gql(GovCancelDocument, { input: { id } }, { token: bot }),
+    () => api.gql(GovCancelDocument, { input: { id } }, { token: admin }),
+  ]);
+  for (let i = calls.length - 1; i > 0; i--) {
+    const j = (i * 7919) % (i + 1);
+    [calls[i], calls[j]] = [calls[j], calls[i]];
+  }
+  const results = await Promise.all(calls.map((call) => call()));
+  // Losing a race is a CONFLICT, never a failure of the server.
+  expect(new Set(outcomes(results))).toEqual(new Set(['OK', 'CONFLICT']));
+
+  for (let m = 0; m < 5; m++) {
+    const name = `race-many-${m}`;
+    const versions = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => (await api.data(GovVersionDocument, { name, version: i + 1 })).modelVersion!),
+    );
+    // Every promotion archives what is there: PRODUCTION holds at most one version.
+    expect(versions.filter((v) => v.stage === 'PRODUCTION').length).toBeLessThanOrEqual(1);
+    for (const v of versions) {
+      // A version's stage is where its history ends, and the history is a chain.
+      expect(v.stage).toBe(v.stageHistory.length ? v.stageHistory[v.stageHistory.length - 1].toStage : 'NONE');
+      v.stageHistory.forEach((h, i) => expect(h.fromStage).toBe(i === 0 ? 'NONE' : v.stageHistory[i - 1].toStage));
+      const [mine] = v.transitionRequests.edges.map((e) => e.node);
+      expect(['APPROVED', 'CANCELLED']).toContain(mine.status);
+      // A principal's approval counts once; a request applies once, on its second approval.
+      const approvers = mine.decisions.map((d) => d.approver);
+      expect(new Set(approvers).size).toBe(approvers.length);
+      const applied = v.stageHistory.filter((h) => h.request?.id === mine.id);
+      if (mine.status === 'APPROVED') {
+        expect(mine.decisions).toHaveLength(2);
+        expect(applied).toHaveLength(1);
+      } else {
+        expect(mine.decisions.length).toBeLessThan(2);
+        expect(applied).toHaveLength(0);
+      }
+    }
+    // The audit log tells the same story: one STAGE_CHANGED per history entry, one applied
+    // approval per approved request, one cancellation per cancelled one.
+    const audit = await auditOf(api, name, ['STAGE_CHANGED', 'TRANSITION_APPROVED', 'TRANSITION_CANCELLED']);
+    const count = (action: string, where: (d: Record<string, unknown>) => boolean = () => true) =>
+      audit.filter((e) => e.action === action && where(e.details)).length;
+    const statuses = versions.map((v) => v.transitionRequests.edges[0].node.status);
+    expect(count('STAGE_CHANGED')).toBe(versions.reduce((n, v) => n + v.stageHistory.length, 0));
+    expect(count('TRANSITION_APPROVED', (d) => d.applied === true)).toBe(statuses.filter((s) => s === 'APPROVED').length);
+    expect(count('TRANSITION_CANCELLED')).toBe(statuses.filter((s) => s === 'CANCELLED').length);
+  }
+});
