@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/db/paths';
+import { freePort } from './free-port';
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -34,18 +34,6 @@ export function killAll(): void {
 
 // Whatever ends the benchmark, no gateway outlives it.
 process.once('exit', killAll);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function status(pid: number, field: string): number | null {
   try {

@@ -1,29 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/db/paths';
 import { testProvider } from './support/databases';
+import { freePort } from '../bench/free-port';
 
 // The real entry point, as `npm start` runs it: built JavaScript in its own process. One
 // database is enough to prove start, serve and stop; the other tests cover PostgreSQL.
 const describeSqlite = testProvider() === 'sqlite' ? describe : describe.skip;
 
 const MAIN = join(projectRoot, 'dist', 'src', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   child: ChildProcess;

@@ -56,6 +56,8 @@ describe('validatePolicy', () => {
     ['an infinite threshold', { requiredApprovals: 1, metricGates: [gate('loss', 'LT', Infinity)] }, 'BAD_USER_INPUT'],
     ['a NaN threshold', { requiredApprovals: 1, metricGates: [gate('loss', 'LT', NaN)] }, 'BAD_USER_INPUT'],
     ['an empty metric', { requiredApprovals: 1, metricGates: [gate('', 'LT', 1)] }, 'BAD_USER_INPUT'],
+    ['a metric key of any script, as the registry logs it', { requiredApprovals: 1, metricGates: [gate('précision', 'GTE', 0.9)] }, null],
+    ['a metric key with a character no key has', { requiredApprovals: 1, metricGates: [gate('loss!', 'LT', 1)] }, 'BAD_USER_INPUT'],
     ['a metric with a bad character', { requiredApprovals: 1, metricGates: [gate('a*b', 'LT', 1)] }, 'BAD_USER_INPUT'],
     ['an unknown comparator', { requiredApprovals: 1, metricGates: [gate('a', 'EQ' as Comparator, 1)] }, 'BAD_USER_INPUT'],
     ['21 gates', { requiredApprovals: 1, metricGates: Array.from({ length: 21 }, (_, i) => gate(`m${i}`, 'GT', 0)) }, 'BAD_USER_INPUT'],

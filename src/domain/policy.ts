@@ -1,4 +1,5 @@
 import { badInput, type Violation } from './errors';
+import { validateKey } from './registry';
 import type { Stage } from './stages';
 
 export type Comparator = 'GT' | 'GTE' | 'LT' | 'LTE';
@@ -23,8 +24,6 @@ export interface Policy {
 export const MAX_REQUIRED_APPROVALS = 10;
 export const MAX_METRIC_GATES = 20;
 const COMPARATORS: ReadonlySet<string> = new Set(['GT', 'GTE', 'LT', 'LTE']);
-/** The metric key rule of the registry (semantics §1): letters, digits, `_ - . / :` and space. */
-const METRIC_KEY = /^[A-Za-z0-9_\-./: ]{1,250}$/;
 
 /** Built-in defaults: promotions to STAGING and PRODUCTION need one approval, others none. */
 export function defaultPolicy(stage: Stage): Policy {
@@ -65,9 +64,8 @@ export function validatePolicy(input: PolicyInput): Omit<Policy, 'scope' | 'stag
   }
   const seen = new Set<string>();
   for (const gate of gates) {
-    if (!METRIC_KEY.test(gate.metric)) {
-      throw badInput('A metric gate names a metric key: 1 to 250 letters, digits, "_ - . / :" or spaces', { field: 'metricGates.metric' });
-    }
+    // A gate names a metric key: the registry's one key rule, so any metric that can be logged can be gated.
+    validateKey(gate.metric, 'metricGates.metric');
     if (!COMPARATORS.has(gate.comparator))
       throw badInput(`Unknown comparator ${String(gate.comparator)}`, { field: 'metricGates.comparator' });
     if (typeof gate.threshold !== 'number' || !Number.isFinite(gate.threshold)) {

@@ -1,7 +1,6 @@
 import { DomainError } from './errors';
+import { byStageOrder, latestStages } from './stages';
 import {
-  byStageOrder,
-  latestStages,
   validateAlias,
   validateKey,
   validateMetrics,

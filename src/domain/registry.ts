@@ -1,8 +1,5 @@
 import { badInput } from './errors';
-
-/** The four stages, in the order `latestVersions` lists them. */
-export const STAGE_ORDER = ['NONE', 'STAGING', 'PRODUCTION', 'ARCHIVED'] as const;
-export type StageName = (typeof STAGE_ORDER)[number];
+import { charLength } from './names';
 
 export const MAX_KEY_LENGTH = 250;
 export const MAX_TAG_VALUE_LENGTH = 5000;
@@ -13,13 +10,6 @@ export const MAX_SOURCE_LENGTH = 1000;
 const KEY = /^[\p{L}\p{N}_\-./: ]+$/u;
 const ALIAS = /^[\p{L}\p{N}_-]+$/u;
 const RESERVED_VERSION_ALIAS = /^[vV]\d+$/;
-
-/** Length in characters (code points), as a user counts them; not UTF-16 units. */
-export function charLength(value: string): number {
-  let n = 0;
-  for (const _ of value) n++;
-  return n;
-}
 
 /** Tag and metric keys: 1 to 250 characters of letters, digits, `_ - . / :` and space. */
 export function validateKey(key: string, field: string): string {
@@ -121,15 +111,4 @@ export function validateSource(source: string, field = 'source'): string {
   const hasDotDot = decodedForms(source).some((form) => form.split(/[/\\?#]/).some((segment) => segment === '..'));
   if (hasDotDot) throw badInput(`${field} must not contain a ".." path segment`, { field });
   return source;
-}
-
-/** The stages `latestVersions` lists, in stage order; all four when none are given. */
-export function latestStages(stages: readonly string[] | null | undefined): StageName[] {
-  if (!stages || stages.length === 0) return [...STAGE_ORDER];
-  return STAGE_ORDER.filter((s) => stages.includes(s));
-}
-
-/** Orders a model's newest-per-stage versions by stage: NONE, STAGING, PRODUCTION, ARCHIVED. */
-export function byStageOrder<T extends { stage: string }>(rows: readonly T[]): T[] {
-  return [...rows].sort((a, b) => STAGE_ORDER.indexOf(a.stage as StageName) - STAGE_ORDER.indexOf(b.stage as StageName));
 }

@@ -32,6 +32,22 @@ export function requireRole(principal: Principal | null, needed: Role): Principa
   return principal;
 }
 
+/**
+ * Throws unless the principal holds at least one of `roles` (or a higher one); when none
+ * suffices, the error is the one the first of them gives.
+ */
+export function requireAnyRole(principal: Principal | null, roles: readonly Role[]): Principal {
+  let first: unknown = null;
+  for (const role of roles) {
+    try {
+      return requireRole(principal, role);
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  throw first ?? new Error('requireAnyRole needs at least one role');
+}
+
 export function parseRoles(value: string): Role[] {
   return value.split(',').filter((r): r is Role => r in rank);
 }

@@ -45,3 +45,14 @@ export function versionsToArchive<V extends { id: number; stage: Stage }>(
   if (!command.archiveExistingVersions || !canArchiveExisting(command.toStage)) return [];
   return versions.filter((v) => v.id !== promotedId && v.stage === command.toStage);
 }
+
+/** The stages `latestVersions` lists, in stage order; all four when none are given. */
+export function latestStages(stages: readonly string[] | null | undefined): Stage[] {
+  if (!stages || stages.length === 0) return [...STAGES];
+  return STAGES.filter((s) => stages.includes(s));
+}
+
+/** Orders a model's newest-per-stage versions by stage: NONE, STAGING, PRODUCTION, ARCHIVED. */
+export function byStageOrder<T extends { stage: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => STAGES.indexOf(a.stage as Stage) - STAGES.indexOf(b.stage as Stage));
+}

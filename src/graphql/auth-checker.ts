@@ -1,9 +1,9 @@
 import type { AuthChecker } from 'type-graphql';
-import { requireRole, Role } from '../domain/roles';
+import { requireAnyRole, Role } from '../domain/roles';
 import type { Context } from './context';
 
-/** `@Authorized(Role.X)`: the principal must hold X or a higher role (throws the right code). */
+/** `@Authorized(Role.X, ...)`: the principal passes when any listed role suffices; none listed means VIEWER. */
 export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
-  requireRole(context.principal, roles[0] ?? Role.VIEWER);
+  requireAnyRole(context.principal, roles.length ? roles : [Role.VIEWER]);
   return true;
 };

@@ -22,7 +22,14 @@ import {
 } from '../db/repositories/governance.repository';
 import { findModelByName } from '../db/repositories/model.repository';
 import { findPolicyRows, toPolicy, upsertPolicy } from '../db/repositories/policy.repository';
-import { countRequests, findRequests, requestWhere, type RequestFilter, type RequestRow } from '../db/repositories/request.repository';
+import {
+  countRequests,
+  findRequests,
+  requestsNewestFirst,
+  requestWhere,
+  type RequestFilter,
+  type RequestRow,
+} from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
 import { auditEvent, type AuditEvent } from '../domain/audit';
 import { notFound } from '../domain/errors';
@@ -43,11 +50,7 @@ import type { Principal } from '../domain/roles';
 import type { Stage, StageChangeCommand } from '../domain/stages';
 
 /** Requests and audit events list newest first; the id breaks ties (keyset, see db/keyset.ts). */
-const REQUESTS_NEWEST_FIRST: KeysetQuery = {
-  kind: 'TransitionRequest',
-  keys: [{ field: 'createdAt', direction: 'desc' }],
-  dateFields: new Set(['createdAt']),
-};
+const REQUESTS_NEWEST_FIRST = requestsNewestFirst();
 const AUDIT_NEWEST_FIRST: KeysetQuery = { kind: 'AuditEvent', keys: [{ field: 'at', direction: 'desc' }], dateFields: new Set(['at']) };
 
 /** A policy as the API shows it: `modelName` null for the registry-wide or built-in default. */

@@ -1,4 +1,5 @@
 import type { Tx } from '../client';
+import type { KeysetQuery } from '../keyset';
 import type { Stage } from '../../domain/stages';
 import type { RequestStatus } from '../../domain/transitions';
 import { live } from './version.repository';
@@ -27,6 +28,15 @@ export async function cancelRequests(tx: Tx, ids: readonly number[], at: Date): 
 }
 
 // ---- reads for GraphQL (loaders and connections) ----
+
+/**
+ * The one order of every request list: newest first, the id breaking ties (keyset, see
+ * db/keyset.ts). `scope` names the list (a version's, a model's), so that a cursor of one list
+ * is refused by another.
+ */
+export function requestsNewestFirst(scope = ''): KeysetQuery {
+  return { kind: `TransitionRequest${scope}`, keys: [{ field: 'createdAt', direction: 'desc' }], dateFields: new Set(['createdAt']) };
+}
 
 export interface RequestFilter {
   modelName?: string | null;

@@ -7,7 +7,7 @@ import { countVersionsOfModels, pageVersionsOfModels, versionWhere } from '../..
 import { findModelTags, findVersionTags } from '../../db/repositories/tag.repository';
 import { findVersionsByIds, findVersionsByNumbers, latestNumbersPerStage, type VersionRow } from '../../db/repositories/version.repository';
 import { pageSize, type Page } from '../../domain/paging';
-import { byStageOrder } from '../../domain/registry';
+import { byStageOrder } from '../../domain/stages';
 import {
   DEFAULT_VERSION_ORDER,
   VERSION_ORDER_FIELDS,

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { VersionRow } from '../../db/repositories/version.repository';
+import { requestsNewestFirst } from '../../db/repositories/request.repository';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { pageOf } from '../loaders/governance.loader';
@@ -20,19 +21,7 @@ export class ModelVersionGovernanceResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.loaders.requestsByVersion.load({ parentId: version.id, status });
-    return toConnection(
-      pageOf(
-        {
-          kind: `TransitionRequest@version:${version.id}`,
-          keys: [{ field: 'createdAt', direction: 'desc' }],
-          dateFields: new Set(['createdAt']),
-        },
-        rows,
-        first,
-        after,
-      ),
-      () => rows.length,
-    );
+    return toConnection(pageOf(requestsNewestFirst(`@version:${version.id}`), rows, first, after), () => rows.length);
   }
 
   @FieldResolver(() => [StageTransition], { description: 'Every stage change this version went through, oldest first.' })

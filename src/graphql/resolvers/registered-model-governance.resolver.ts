@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import { toPolicyView } from '../../services/governance.service';
+import { requestsNewestFirst } from '../../db/repositories/request.repository';
 import { toConnection } from '../connection';
 import type { Context } from '../context';
 import { pageOf } from '../loaders/governance.loader';
@@ -21,19 +22,7 @@ export class RegisteredModelGovernanceResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.loaders.requestsByModel.load({ parentId: model.id, status });
-    return toConnection(
-      pageOf(
-        {
-          kind: `TransitionRequest@model:${model.id}`,
-          keys: [{ field: 'createdAt', direction: 'desc' }],
-          dateFields: new Set(['createdAt']),
-        },
-        rows,
-        first,
-        after,
-      ),
-      () => rows.length,
-    );
+    return toConnection(pageOf(requestsNewestFirst(`@model:${model.id}`), rows, first, after), () => rows.length);
   }
 
   @FieldResolver(() => [GovernancePolicy], { description: 'The governance policy in force for each target stage of this model.' })

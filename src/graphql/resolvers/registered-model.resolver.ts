@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ModelRow } from '../../db/repositories/model.repository';
 import type { VersionRow } from '../../db/repositories/version.repository';
-import { latestStages } from '../../domain/registry';
+import { latestStages } from '../../domain/stages';
 import { Role } from '../../domain/roles';
 import { toConnection } from '../connection';
 import type { Context } from '../context';

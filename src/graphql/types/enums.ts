@@ -1,13 +1,11 @@
 import { registerEnumType } from 'type-graphql';
 import { Role } from '../../domain/roles';
+import { STAGES, type Stage as DomainStage } from '../../domain/stages';
 
 // Enum values are the same strings in the contract, the domain and the database.
-export enum Stage {
-  NONE = 'NONE',
-  STAGING = 'STAGING',
-  PRODUCTION = 'PRODUCTION',
-  ARCHIVED = 'ARCHIVED',
-}
+/** The GraphQL registration of the domain's one Stage (domain/stages.ts). */
+export const Stage = Object.fromEntries(STAGES.map((s) => [s, s])) as { readonly [S in DomainStage]: S };
+export type Stage = DomainStage;
 export enum ModelVersionStatus {
   PENDING_REGISTRATION = 'PENDING_REGISTRATION',
   READY = 'READY',
