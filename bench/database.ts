@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
 import { Client } from 'pg';
-import { providerOf, sqlitePath, type Provider } from '../src/db/client';
+import { databaseTarget, type Provider } from '../src/db/client';
 import type { SeedParams } from './dataset';
 
 /**
@@ -47,9 +47,10 @@ function pgClient(url: string): Client {
 }
 
 export async function inspect(url: string): Promise<Inspection> {
-  const provider = providerOf(url);
-  if (provider === 'sqlite') {
-    const file = sqlitePath(url);
+  const target = databaseTarget(url);
+  const provider = target.provider;
+  if (target.provider === 'sqlite') {
+    const file = target.file;
     if (!existsSync(file)) return { provider, empty: true, benchOwned: false, seeded: null };
     const db = new Sqlite(file, { readonly: true, fileMustExist: true });
     try {
@@ -83,8 +84,9 @@ export async function inspect(url: string): Promise<Inspection> {
 
 /** Empties the database: deletes the SQLite file, or drops and recreates the PostgreSQL schema. */
 export async function wipe(url: string): Promise<void> {
-  if (providerOf(url) === 'sqlite') {
-    const file = sqlitePath(url);
+  const target = databaseTarget(url);
+  if (target.provider === 'sqlite') {
+    const file = target.file;
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
     return;
   }
@@ -101,7 +103,7 @@ export async function wipe(url: string): Promise<void> {
 
 /** The URL without its password, for reports. */
 export function redact(url: string): string {
-  if (providerOf(url) === 'sqlite') return url;
+  if (databaseTarget(url).provider === 'sqlite') return url;
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
@@ -109,7 +111,7 @@ export function redact(url: string): string {
 
 /** "SQLite 3.x" or "PostgreSQL 15.x", for the report. */
 export async function serverVersion(url: string): Promise<string> {
-  if (providerOf(url) === 'sqlite') {
+  if (databaseTarget(url).provider === 'sqlite') {
     const db = new Sqlite(':memory:');
     try {
       return `SQLite ${(db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v}`;

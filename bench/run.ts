@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createDatabase, providerOf } from '../src/db/client';
+import { createDatabase, databaseTarget } from '../src/db/client';
 import { approvalPool } from './approval-pool';
 import { seedParams } from './dataset';
 import { redact, serverVersion } from './database';
@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const startedAt = new Date();
   const host = machine();
-  const provider = providerOf(options.db);
+  const provider = databaseTarget(options.db).provider;
   const params = seedParams(options.models, options.versions);
   const settings: LoadSettings = { duration: options.duration, warmup: options.warmup, connections: options.connections };
   log(`bench: ${redact(options.db)}`);
@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   const seed = await prepareDatabase(options.db, params, options.reuse, log);
   if (!seed.reused) log(`seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rowsPerSecond)} rows/s`);
 
-  const db = createDatabase({ url: options.db, poolSize: 2 });
+  const db = createDatabase(databaseTarget(options.db, 2));
   let keys: BenchKeys;
   let pool: PoolVersion[];
   try {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createDatabase, type Db } from '../src/db/client';
+import { createDatabase, databaseTarget, type Db } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { nameSearchKey } from '../src/db/repositories/model.repository';
 import {
@@ -61,7 +61,7 @@ export async function prepareDatabase(url: string, params: SeedParams, reuse: bo
   }
   if (!found.empty) await wipe(url);
   await migrate(url);
-  const db = createDatabase({ url, poolSize: 4 });
+  const db = createDatabase(databaseTarget(url, 4));
   try {
     await benchMarker(db, SEED_STARTED, { params });
     const started = performance.now();

@@ -2,7 +2,7 @@
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 
-migrate(loadConfig().databaseUrl).then(
+migrate(loadConfig().database.url).then(
   (applied) => {
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     process.exit(0);

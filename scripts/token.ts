@@ -20,8 +20,8 @@ async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  await migrate(config.databaseUrl);
-  const db = createDatabase({ url: config.databaseUrl, poolSize: 1 });
+  await migrate(config.database.url);
+  const db = createDatabase({ ...config.database, poolSize: 1 });
   const keys = new ApiKeyService(db);
   try {
     if (command === 'create') {

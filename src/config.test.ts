@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config';
 describe('configuration', () => {
   it('has the documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      databaseUrl: 'file:./data/modelgate.db',
+      database: { provider: 'sqlite', url: 'file:./data/modelgate.db', file: './data/modelgate.db', poolSize: 10 },
       port: 4000,
       host: '0.0.0.0',
       logLevel: 'info',
@@ -14,7 +14,6 @@ describe('configuration', () => {
       introspection: true,
       maxQueryDepth: 12,
       maxQueryCost: 10_000,
-      dbPoolSize: 10,
       dataloaders: true,
       shutdownTimeoutMs: 10_000,
     });
@@ -42,7 +41,7 @@ describe('configuration', () => {
       SHUTDOWN_TIMEOUT_MS: '500',
     });
     expect(config).toEqual({
-      databaseUrl: 'postgresql://u:p@db:5432/mg',
+      database: { provider: 'postgres', url: 'postgresql://u:p@db:5432/mg', poolSize: 3 },
       port: 8080,
       host: '127.0.0.1',
       logLevel: 'debug',
@@ -52,7 +51,6 @@ describe('configuration', () => {
       introspection: false,
       maxQueryDepth: 20,
       maxQueryCost: 1000,
-      dbPoolSize: 3,
       dataloaders: false,
       shutdownTimeoutMs: 500,
     });
@@ -61,7 +59,7 @@ describe('configuration', () => {
 
   it('accepts a SQLite file URL and both PostgreSQL schemes', () => {
     for (const url of ['file:/var/lib/mg.db', 'postgres://h/db', 'postgresql://h/db']) {
-      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+      expect(loadConfig({ DATABASE_URL: url }).database.url).toBe(url);
     }
   });
 

@@ -2,8 +2,11 @@
  * The environment, parsed and validated once at start. A bad value stops the process with a
  * message that names the variable. Every key is documented in .env.example.
  */
+import { databaseTarget, DatabaseUrlError, type DatabaseTarget } from './db/target';
+
 export interface Config {
-  databaseUrl: string;
+  /** DATABASE_URL and DB_POOL_SIZE, parsed once. */
+  database: DatabaseTarget;
   port: number;
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -13,7 +16,6 @@ export interface Config {
   introspection: boolean;
   maxQueryDepth: number;
   maxQueryCost: number;
-  dbPoolSize: number;
   /** Off only to measure the N+1 baseline in the benchmark. */
   dataloaders: boolean;
   shutdownTimeoutMs: number;
@@ -53,12 +55,15 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, values: re
   return raw as T;
 }
 
-function databaseUrl(env: Env): string {
+function database(env: Env): DatabaseTarget {
   const url = read(env, 'DATABASE_URL') ?? 'file:./data/modelgate.db';
-  if (!/^(file:.+|postgres(ql)?:\/\/.+)$/.test(url)) {
-    throw new ConfigError('DATABASE_URL must be file:<path> (SQLite) or postgres[ql]://... (PostgreSQL)');
+  const poolSize = int(env, 'DB_POOL_SIZE', 10, 1, 500);
+  try {
+    return Object.freeze(databaseTarget(url, poolSize));
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) throw new ConfigError(error.message);
+    throw error;
   }
-  return url;
 }
 
 function bootstrapToken(env: Env): string | undefined {
@@ -71,7 +76,7 @@ function bootstrapToken(env: Env): string | undefined {
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze({
-    databaseUrl: databaseUrl(env),
+    database: database(env),
     port: int(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -86,7 +91,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     // models with 5 versions each costs 4,601, so it fits twice over; 100 models × 100 versions
     // each (30,000+) must page instead.
     maxQueryCost: int(env, 'MAX_QUERY_COST', 10_000, 10, 10_000_000),
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500),
     dataloaders: bool(env, 'DATALOADERS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   });

@@ -19,9 +19,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const applied = await migrate(config.databaseUrl);
+  const applied = await migrate(config.database.url);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  const db = createDatabase(config.database);
   const admin = await bootstrapAdmin(db, config.bootstrapAdminToken);
   if (admin.created && admin.generatedToken) {
     // Printed once, on the console only: the database keeps just its hash.

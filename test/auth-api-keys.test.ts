@@ -5,7 +5,7 @@ import {
   GovRevokeApiKeyDocument,
   GovViewerDocument,
 } from './__generated__/graphql';
-import { createDatabase } from '../src/db/client';
+import { createDatabase, databaseTarget } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { hashToken, newToken } from '../src/db/repositories/api-key.repository';
 import { Role } from '../src/domain/roles';
@@ -164,7 +164,7 @@ describe('bootstrap', () => {
   it('generates an admin token on an empty database once, and BOOTSTRAP_ADMIN_TOKEN adds its own key', async () => {
     const database = await freshDatabase();
     await migrate(database.url);
-    const db = createDatabase({ url: database.url, poolSize: 2 });
+    const db = createDatabase(databaseTarget(database.url, 2));
     try {
       const first = await bootstrapAdmin(db);
       expect(first).toMatchObject({ created: true, name: 'admin', generatedToken: expect.stringMatching(/^mg_/) });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../src/config';
-import { createDatabase, providerOf, type Database } from '../src/db/client';
+import { createDatabase, databaseTarget, type Database } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { recordAudit } from '../src/db/repositories/audit.repository';
 import { migrationList, noFilters, openSchemaEngine, schemaFiles } from '../src/db/schema-engine';
@@ -20,12 +20,12 @@ afterAll(async () => {
   await database.drop();
 });
 
-const committed = () => migrationList(providerOf(database.url)).migrationDirectories;
+const committed = () => migrationList(databaseTarget(database.url).provider).migrationDirectories;
 
 describe('migrations on a fresh database', () => {
   it('answers /readyz with 503 until the migrations are applied', async () => {
     const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', DB_POOL_SIZE: '2' });
-    const unmigrated = createDatabase({ url: database.url, poolSize: 2 });
+    const unmigrated = createDatabase(databaseTarget(database.url, 2));
     let gateway: Gateway | undefined;
     try {
       gateway = await createGateway(config, unmigrated, createLogger('silent'));
@@ -44,7 +44,7 @@ describe('migrations on a fresh database', () => {
     expect(names.length).toBeGreaterThan(0);
     expect(await migrate(database.url)).toEqual(names);
 
-    db = createDatabase({ url: database.url, poolSize: 2 });
+    db = createDatabase(databaseTarget(database.url, 2));
     const rows = await db.prisma.$queryRawUnsafe<
       { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[]
     >('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name');

@@ -1,4 +1,4 @@
-import { createDatabase, type Database } from '../src/db/client';
+import { createDatabase, databaseTarget, type Database } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { freshDatabase, type TestDatabase } from './support/databases';
 
@@ -10,7 +10,7 @@ let db: Database;
 beforeAll(async () => {
   database = await freshDatabase();
   await migrate(database.url);
-  db = createDatabase({ url: database.url, poolSize: 3 });
+  db = createDatabase(databaseTarget(database.url, 3));
 });
 afterAll(async () => {
   await db.close();

@@ -1,17 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { serializedSqliteAdapter } from './sqlite-adapter';
+import type { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { adapterFactory } from './adapters';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
+import type { DatabaseTarget, Provider } from './target';
+
+export type { DatabaseTarget, Provider } from './target';
+export { databaseTarget } from './target';
 
 /** Both generated clients share the models; repositories are written against one type. */
 export type Db = SqliteClient;
 /** A Prisma client or the transaction client handed to `$transaction(fn)`. */
 export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
-
-export type Provider = 'sqlite' | 'postgres';
 
 /** Counts SQL statements, in total and for the request whose async context runs them. */
 export class StatementCounter {
@@ -37,37 +38,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function providerOf(url: string): Provider {
-  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
-}
-
-/** The path of a `file:` URL (relative to the working directory); its folder is created. */
-export function sqlitePath(url: string): string {
-  const file = url.replace(/^file:/, '');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  return file;
-}
-
-export interface DatabaseOptions {
-  url: string;
-  /** PostgreSQL pool size per gateway process. */
-  poolSize?: number;
-}
-
-export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
-  const provider = providerOf(url);
+export function createDatabase(target: DatabaseTarget): Database {
   const statements = new StatementCounter();
   const log: [{ emit: 'event'; level: 'query' }] = [{ emit: 'event', level: 'query' }];
   // Interactive transactions wait for row locks under concurrent approvals: allow for that.
   const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
-  let prisma: Db;
-  if (provider === 'postgres') {
-    const adapter = new PrismaPg({ connectionString: url, max: poolSize });
-    prisma = new PostgresClient({ adapter, log, transactionOptions }) as unknown as Db;
-  } else {
-    const adapter = serializedSqliteAdapter(sqlitePath(url));
-    prisma = new SqliteClient({ adapter, log, transactionOptions });
-  }
+  const adapter = adapterFactory(target, 'client');
+  const prisma =
+    target.provider === 'postgres'
+      ? (new PostgresClient({ adapter: adapter as PrismaPg, log, transactionOptions }) as unknown as Db)
+      : new SqliteClient({ adapter: adapter as PrismaBetterSqlite3, log, transactionOptions });
   (prisma as unknown as { $on(e: 'query', cb: () => void): void }).$on('query', () => statements.record());
-  return { prisma, provider, statements, close: () => prisma.$disconnect() };
+  return { prisma, provider: target.provider, statements, close: () => prisma.$disconnect() };
 }

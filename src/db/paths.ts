@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Provider } from './client';
+import type { Provider } from './target';
 
 /** The checkout's root, found from this file whether it runs from src/ or dist/src/. */
 export const projectRoot: string = (() => {

@@ -1,11 +1,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
 import type { SchemaEngine, MigrationList } from '@prisma/schema-engine-wasm';
-import { providerOf, sqlitePath, type Provider } from './client';
+import { adapterFactory } from './adapters';
+import { databaseTarget, type Provider } from './target';
 import type * as SchemaEngineWasm from '@prisma/schema-engine-wasm';
 import { migrationsDir, modelsFile } from './paths';
 
@@ -62,34 +60,6 @@ export function schemaFiles(provider: Provider, models?: string) {
   return { files: [{ path: 'schema.prisma', content: renderSchema(provider, models) }] };
 }
 
-/**
- * PostgreSQL's catalog reports kinds in its one-byte `"char"` type (pg_constraint.contype ...),
- * which @prisma/adapter-pg cannot map, so every command that reads the database's schema
- * (schemaPush, introspect, the drift test) failed with "Column type 'char' could not be
- * deserialized". pg hands those values over as strings already: call them text.
- */
-const CHAR_OID = 18;
-const TEXT_OID = 25;
-type Fields = { fields?: { dataTypeID: number }[] };
-function charAsText<T>(result: T): T {
-  for (const r of (Array.isArray(result) ? result : [result]) as Fields[]) {
-    for (const field of r?.fields ?? []) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
-  }
-  return result;
-}
-class CatalogClient extends pg.Client {
-  // pg-pool calls query(text, values, callback); the adapter calls query(config) for a promise.
-  query(...args: unknown[]): never {
-    const last = args.length - 1;
-    if (typeof args[last] === 'function') {
-      const callback = args[last] as (error: unknown, result: unknown) => void;
-      args[last] = (error: unknown, result: unknown) => callback(error, error ? result : charAsText(result));
-    }
-    const returned = (super.query as (...a: unknown[]) => unknown)(...args);
-    return (returned instanceof Promise ? returned.then(charAsText) : returned) as never;
-  }
-}
-
 type Connection = { dispose(): Promise<void> };
 
 export interface OpenEngine {
@@ -102,11 +72,9 @@ export interface OpenEngine {
 /** Opens the schema engine on a database URL (SQLite file or PostgreSQL). */
 export async function openSchemaEngine(url: string): Promise<OpenEngine> {
   const { SchemaEngine } = await loadEngineModule();
-  const provider = providerOf(url);
-  const factory =
-    provider === 'postgres'
-      ? new PrismaPg({ connectionString: url, max: 2, Client: CatalogClient as never })
-      : new PrismaBetterSqlite3({ url: sqlitePath(url) });
+  const target = databaseTarget(url);
+  const provider = target.provider;
+  const factory = adapterFactory(target, 'migrator');
   const connections: Connection[] = [];
   const track = <T extends Connection>(c: T) => (connections.push(c), c);
   const tracked = {

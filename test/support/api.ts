@@ -54,8 +54,8 @@ export async function startApi(overrides: Partial<Record<string, string>> = {}, 
     DB_POOL_SIZE: '5',
     ...overrides,
   });
-  await migrate(config.databaseUrl);
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
+  await migrate(config.database.url);
+  const db = createDatabase(config.database);
   await bootstrapAdmin(db, adminToken);
   const gateway = await createGateway(config, db, options.logger ?? createLogger('silent'));
   const port = await gateway.listen(0, '127.0.0.1');
