@@ -178,4 +178,5 @@ it('keeps every invariant when 10 approvers and 2 cancellers race on 50 requests
     expect(count('TRANSITION_APPROVED', (d) => d.applied === true)).toBe(statuses.filter((s) => s === 'APPROVED').length);
     expect(count('TRANSITION_CANCELLED')).toBe(statuses.filter((s) => s === 'CANCELLED').length);
   }
-});
+  // 600 mutations in flight: on SQLite they queue for its one connection.
+}, 240_000);
