@@ -5,7 +5,7 @@ import type { SchemaEngine, MigrationList } from '@prisma/schema-engine-wasm';
 import { adapterFactory } from './adapters';
 import { databaseTarget, type Provider } from './target';
 import type * as SchemaEngineWasm from '@prisma/schema-engine-wasm';
-import { migrationsDir, modelsFile } from './paths';
+import { migrationsDir, modelsFile, projectRoot } from './paths';
 
 /**
  * Prisma's schema engine compiled to WASM: migrations without the native engine binary that
@@ -50,10 +50,15 @@ function withUnrefTimers(bg: Record<string, unknown>): Record<string, unknown> {
 
 export const noFilters = { externalTables: [], externalEnums: [] };
 
+// The one rendering of the models into a full schema, shared with `npm run generate`: plain
+// CommonJS in scripts/, loaded from the checkout (as the migrations are) whether this runs from
+// src/ or dist/src/.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const renderer = require(join(projectRoot, 'scripts', 'render-schema.js')) as { renderSchema(provider: Provider, models: string): string };
+
 /** The full schema (generator, datasource and models) for one provider. */
 export function renderSchema(provider: Provider, models = readFileSync(modelsFile, 'utf8')): string {
-  const datasource = provider === 'postgres' ? 'postgresql' : 'sqlite';
-  return `datasource db {\n  provider = "${datasource}"\n}\n\n${models}`;
+  return renderer.renderSchema(provider, models);
 }
 
 export function schemaFiles(provider: Provider, models?: string) {
