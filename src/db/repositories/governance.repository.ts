@@ -255,7 +255,8 @@ export function insertRequest(tx: Tx, request: NewRequest): Promise<RequestRow> 
 /**
  * Records a decision and, when it ends the request, the request's new status. On PostgreSQL both
  * in one statement (a data-modifying CTE); SQLite runs them one after the other. Returns the
- * request when it changed.
+ * request when it changed. Timestamps are written from the application's clock in UTC, as Prisma
+ * writes them, never the column default (CURRENT_TIMESTAMP follows the session's time zone).
  */
 export async function writeDecision(
   tx: Tx,
@@ -266,8 +267,8 @@ export async function writeDecision(
   if (resolve && provider === 'postgres') {
     const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
       WITH decided AS (
-        INSERT INTO "ApprovalDecision" ("requestId", "approver", "decision", "comment")
-        VALUES (${decision.requestId}, ${decision.approver}, CAST(${decision.decision} AS "Decision"), ${decision.comment})
+        INSERT INTO "ApprovalDecision" ("requestId", "approver", "decision", "comment", "createdAt")
+        VALUES (${decision.requestId}, ${decision.approver}, CAST(${decision.decision} AS "Decision"), ${decision.comment}, ${resolve.at})
       )
       UPDATE "TransitionRequest" SET "status" = CAST(${resolve.status} AS "RequestStatus"), "resolvedAt" = ${resolve.at}
       WHERE "id" = ${resolve.requestId} RETURNING *`;
