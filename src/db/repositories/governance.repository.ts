@@ -160,7 +160,7 @@ function governedVersion(row: VersionRow, raw: Record<string, unknown>): Governe
 }
 
 /** A raw request row as Prisma's own queries return it. */
-export function toRequestRow(raw: Record<string, unknown>): RequestRow {
+function toRequestRow(raw: Record<string, unknown>): RequestRow {
   const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
   return {
     id: Number(raw.id),
