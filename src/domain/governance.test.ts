@@ -34,6 +34,7 @@ const model = (toStage: Stage, over: Partial<ModelState> = {}): ModelState => ({
   policy: defaultPolicy(toStage),
   inTargetStage: [],
   pending: [],
+  deployed: [],
   ...over,
 });
 const pendingRequest = (over: Partial<RequestWithDecisions> = {}): RequestWithDecisions => ({

@@ -3,6 +3,7 @@ import { toGlobalId } from './ids';
 import type { Policy } from './policy';
 import type { Principal } from './roles';
 import { versionsToArchive, type Stage, type StageChangeCommand } from './stages';
+import { leavesPolicy } from './deployments';
 import {
   decideApproval,
   decideCancel,
@@ -45,6 +46,8 @@ export interface ModelState {
   inTargetStage: readonly { id: number; version: number; stage: Stage }[];
   /** Every PENDING request of the model's live versions. */
   pending: readonly PendingRequest[];
+  /** The model's current deployments: a stage change may take them out of policy. */
+  deployed: readonly { id: number; versionId: number; environment: string; requiredStage: Stage }[];
 }
 
 /** A request as read, with the decisions taken on it. */
@@ -147,6 +150,22 @@ export function planStageChange(args: {
         toStage: r.toStage,
         reason: 'SUPERSEDED',
         comment: null,
+      }),
+    );
+  }
+  // Deployments whose version this change moves out of what their environment admits (semantics §3.6).
+  for (const d of model.deployed) {
+    const move = moves.find((m) => m.versionId === d.versionId);
+    if (!move || !leavesPolicy(d.requiredStage, move.fromStage, move.toStage)) continue;
+    audit.push(
+      auditEvent('DEPLOYMENT_OUT_OF_POLICY', where(numberOf.get(d.versionId)!), {
+        deploymentId: toGlobalId('Deployment', d.id),
+        environment: d.environment,
+        reason: 'STAGE_CHANGED',
+        requiredStage: d.requiredStage,
+        previousRequiredStage: d.requiredStage,
+        fromStage: move.fromStage,
+        toStage: move.toStage,
       }),
     );
   }

@@ -18,12 +18,12 @@ const doubling = Array.from({ length: 40 }, (_, i) =>
 ).join(' ');
 
 describe('depth and cost', () => {
+  // Walking the 2^39 expanded leaves one by one would take hours: that these return at all shows
+  // each fragment is walked once (no timing needed, which a busy machine would make flaky).
   it('walk each fragment once, however often it is spread', async () => {
     const { operation, fragments } = split(`{ ...F0 } ${doubling}`);
-    const started = performance.now();
     expect(queryDepth(operation.selectionSet, fragments)).toBe(1);
     expect(queryCost(await getSchema(), operation, fragments, {})).toBe(2 ** 39);
-    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it('cost a paged list `first` times its children, and the costliest type of an abstract selection', async () => {

@@ -1,45 +1,15 @@
 import type { Tx } from '../db/client';
-import { cancelActiveOfVersion, findCurrentOfVersions, isCurrentInProduction } from '../db/repositories/deployment.repository';
-import { leavesPolicy } from '../domain/deployments';
+import { cancelActiveOfVersion, isCurrentInProduction } from '../db/repositories/deployment.repository';
 import { conflict } from '../domain/errors';
 import { toGlobalId } from '../domain/ids';
-import type { StageChange } from '../domain/governance';
 import { auditEvent, type AuditEvent } from '../domain/audit';
 
 /**
- * What registry and governance writes owe to deployments (semantics §3 rules 6 and 8). Each
+ * What registry writes owe to deployments (semantics §3 rule 8; rule 6's out-of-policy events
+ * are part of governance's stage-change outcome, domain/governance.ts). Each
  * runs in the caller's transaction, under the model lock the caller holds, and returns the
  * audit events for the caller to record with its own.
  */
-
-/**
- * One DEPLOYMENT_OUT_OF_POLICY event per current deployment that a stage change moves out of
- * its environment's admitted stages: the promoted version and those archived with it.
- */
-export async function outOfPolicyEvents(tx: Tx, change: StageChange): Promise<AuditEvent[]> {
-  if (change.moves.length === 0) return [];
-  const moveOf = new Map(change.moves.map((m) => [m.versionId, m]));
-  const current = await findCurrentOfVersions(tx, [...moveOf.keys()]);
-  return current.flatMap((d) => {
-    const move = moveOf.get(d.versionId)!;
-    if (!leavesPolicy(d.requiredStage, move.fromStage, move.toStage)) return [];
-    return [
-      auditEvent(
-        'DEPLOYMENT_OUT_OF_POLICY',
-        { actor: change.actor, modelName: d.modelName, version: d.version },
-        {
-          deploymentId: toGlobalId('Deployment', d.id),
-          environment: d.environmentName,
-          reason: 'STAGE_CHANGED',
-          requiredStage: d.requiredStage,
-          previousRequiredStage: d.requiredStage,
-          fromStage: move.fromStage,
-          toStage: move.toStage,
-        },
-      ),
-    ];
-  });
-}
 
 /** Refuses to delete a model while one of its versions is current in a PRODUCTION-gated environment. */
 export async function guardModelDelete(tx: Tx, model: { id: number; name: string }): Promise<void> {

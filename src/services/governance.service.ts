@@ -50,7 +50,6 @@ import type { Principal } from '../domain/roles';
 import type { Stage, StageChangeCommand } from '../domain/stages';
 import { AUDIT_ORDER_FIELDS, DEFAULT_AUDIT_ORDER, type AuditOrderField, type RequestOrderField } from '../domain/governance-order';
 import { sortKeys, type OrderInput } from '../domain/registry-search';
-import { outOfPolicyEvents } from './deployment-guards';
 
 /** The audit list's keyset query in the order asked (newest first by default); see db/keyset.ts. */
 function auditQuery(orderBy: readonly OrderInput<AuditOrderField>[] | null | undefined): KeysetQuery {
@@ -232,7 +231,7 @@ export class GovernanceService {
    */
   private async applyStageChange(tx: Tx, change: StageChange): Promise<{ version: VersionRow; audit: AuditEvent[] }> {
     const version = await writeStageChange(tx, change);
-    return { version, audit: await outOfPolicyEvents(tx, change) };
+    return { version, audit: [] };
   }
 
   /** Query.transitionRequests: requests of live versions, newest first unless `orderBy` says otherwise. */

@@ -1,7 +1,8 @@
 import type { Tx } from '../client';
 import type { AuditAction, AuditEvent } from '../../domain/audit';
-import { sequenceEvents } from './event.repository';
-import { queueDeliveries } from './webhook-outbox.repository';
+import { Prisma } from '../generated/sqlite/client';
+import { isPostgres, sequenceEvents } from './event.repository';
+import { insertEventsQueuingDeliveries, queueDeliveries } from './webhook-outbox.repository';
 
 /** An audit event as a change records it (the typed union of domain/audit.ts). */
 export type AuditEntry = AuditEvent;
@@ -16,6 +17,14 @@ export type AuditEntry = AuditEvent;
 export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await sequenceEvents(tx);
+  if (isPostgres(tx)) {
+    // Webhooks: the events' deliveries commit or roll back with them, in the same statement.
+    const rows = entries.map(
+      (e) => Prisma.sql`(${e.action}, ${e.actor}, ${e.modelName ?? null}, ${e.version ?? null}, ${JSON.stringify(e.details)})`,
+    );
+    await insertEventsQueuingDeliveries(tx, rows);
+    return;
+  }
   const events = await tx.auditEvent.createManyAndReturn({
     select: { id: true },
     data: entries.map((e) => ({
@@ -27,8 +36,10 @@ export async function recordAudit(tx: Tx, ...entries: AuditEntry[]): Promise<voi
     })),
   });
   // Webhooks: the events' deliveries commit or roll back with them (one statement).
-  const eventIds = events.map((e) => e.id);
-  await queueDeliveries(tx, eventIds);
+  await queueDeliveries(
+    tx,
+    events.map((e) => e.id),
+  );
 }
 
 export type AuditRow = Awaited<ReturnType<Tx['auditEvent']['findUniqueOrThrow']>>;

@@ -1,6 +1,4 @@
 import type { Tx } from '../client';
-import { Prisma } from '../generated/sqlite/client';
-import type { Stage } from '../../domain/stages';
 import type { DeploymentStatus } from '../../domain/deployments';
 import { live } from './version.repository';
 
@@ -81,29 +79,6 @@ export async function moveDeployment(
 }
 
 /** Current deployments of these versions, with their environment (for the out-of-policy audit). */
-/** The current deployments of these versions, with what an out-of-policy event names: one statement. */
-export async function findCurrentOfVersions(db: Tx, versionIds: readonly number[]): Promise<CurrentOfVersion[]> {
-  if (versionIds.length === 0) return [];
-  const rows = await db.$queryRaw<CurrentOfVersion[]>`
-    SELECT d."id", d."versionId", e."name" AS "environmentName", e."requiredStage", m."name" AS "modelName", v."version"
-    FROM "Deployment" d
-      JOIN "Environment" e ON e."id" = d."environmentId"
-      JOIN "ModelVersion" v ON v."id" = d."versionId"
-      JOIN "RegisteredModel" m ON m."id" = d."modelId"
-    WHERE d."versionId" IN (${Prisma.join(versionIds)}) AND d."currentKey" IS NOT NULL
-    ORDER BY d."id"`;
-  return rows.map((r) => ({ ...r, id: Number(r.id), versionId: Number(r.versionId), version: Number(r.version) }));
-}
-
-export interface CurrentOfVersion {
-  id: number;
-  versionId: number;
-  environmentName: string;
-  requiredStage: Stage;
-  modelName: string;
-  version: number;
-}
-
 /** Whether a live version of the model (or this version) is current in a PRODUCTION-gated environment. */
 export async function isCurrentInProduction(db: Tx, scope: { modelId: number } | { versionId: number }): Promise<boolean> {
   const found = await db.deployment.findFirst({

@@ -36,7 +36,7 @@ export async function sequenceEvents(tx: Tx): Promise<void> {
 }
 
 /** Prisma's client (and its transaction client) names the provider it was generated for. */
-function isPostgres(tx: Tx): boolean {
+export function isPostgres(tx: Tx): boolean {
   const provider = (tx as unknown as { _activeProvider?: string })._activeProvider;
   if (provider !== 'postgresql' && provider !== 'sqlite') throw new Error(`Unknown Prisma provider ${String(provider)}`);
   return provider === 'postgresql';

@@ -124,7 +124,17 @@ function childrenSql(d: Dialect, target: Prisma.Sql): Prisma.Sql {
       ['toStage', 'q."toStage"'],
     ]),
   );
+  const deployed = d.array(
+    d.object([
+      ['id', 'dp."id"'],
+      ['versionId', 'dp."versionId"'],
+      ['environment', 'e."name"'],
+      ['requiredStage', 'e."requiredStage"'],
+    ]),
+  );
   return Prisma.sql`
+    (SELECT ${Prisma.raw(deployed)} FROM "Deployment" dp JOIN "Environment" e ON e."id" = dp."environmentId"
+      WHERE dp."modelId" = m."id" AND dp."currentKey" IS NOT NULL) AS "deployed",
     (SELECT ${Prisma.raw(metrics)} FROM "VersionMetric" x WHERE x."versionId" = v."id") AS "metrics",
     (SELECT ${Prisma.raw(policies)} FROM "GovernancePolicy" p WHERE p."stage" = ${target} AND (p."scope" = '*' OR p."modelId" = m."id")) AS "policies",
     (SELECT ${Prisma.raw(inTarget)} FROM "ModelVersion" o WHERE o."modelId" = m."id" AND o."deletedAt" IS NULL AND o."stage" = ${target}) AS "inTarget",
@@ -144,6 +154,7 @@ function modelState(raw: Record<string, unknown>, stage: Stage): ModelState {
     policy: policyInForce(stage, policies),
     inTargetStage: json<ModelState['inTargetStage']>(raw.inTarget),
     pending: json<PendingRequest[]>(raw.pending),
+    deployed: json<ModelState['deployed']>(raw.deployed),
   };
 }
 

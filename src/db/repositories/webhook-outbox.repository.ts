@@ -14,18 +14,37 @@ const MATCHES = Prisma.sql`(w."actions" = '[]' OR EXISTS (SELECT 1 FROM "Webhook
   AND (w."modelNames" = '[]' OR EXISTS (SELECT 1 FROM "WebhookFilter" f
         WHERE f."webhookId" = w."id" AND f."field" = 'modelName' AND f."value" = e."modelName"))`;
 
+/** The INSERT ... SELECT that queues deliveries of the events in `events` (a table or a CTE: id, action, modelName, at). */
+function queueFrom(events: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "createdAt", "nextAttemptAt")
+    SELECT w."id", e."id", e."at", e."at"
+    FROM ${events} e CROSS JOIN "Webhook" w
+    WHERE w."active" = TRUE AND ${MATCHES}
+    ORDER BY e."id", w."id"`;
+}
+
+/**
+ * PostgreSQL: inserts the events and queues their deliveries in ONE statement (a data-modifying
+ * CTE), so that the outbox costs a write no statement of its own.
+ */
+export async function insertEventsQueuingDeliveries(tx: Tx, rows: Prisma.Sql[]): Promise<void> {
+  await tx.$executeRaw`
+    WITH ev AS (
+      INSERT INTO "AuditEvent" ("action", "actor", "modelName", "version", "details")
+      VALUES ${Prisma.join(rows)}
+      RETURNING "id", "action", "modelName", "at"
+    )
+    ${queueFrom(Prisma.sql`ev`)}`;
+}
+
 /**
  * Queues a delivery of each of these (just inserted) events to every webhook that receives it,
  * in event order, due at once. Exactly one statement, whether or not any webhook exists.
  */
 export async function queueDeliveries(tx: Tx, eventIds: readonly number[]): Promise<void> {
   if (!eventIds.length) return;
-  await tx.$executeRaw`
-    INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "createdAt", "nextAttemptAt")
-    SELECT w."id", e."id", e."at", e."at"
-    FROM "AuditEvent" e CROSS JOIN "Webhook" w
-    WHERE e."id" IN (${Prisma.join([...eventIds])}) AND w."active" = TRUE AND ${MATCHES}
-    ORDER BY e."id", w."id"`;
+  await tx.$executeRaw(queueFrom(Prisma.sql`(SELECT * FROM "AuditEvent" WHERE "id" IN (${Prisma.join([...eventIds])}))`));
 }
 
 /**
