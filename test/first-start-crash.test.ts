@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -90,23 +90,23 @@ async function schemaOf(url: string): Promise<string[]> {
   }
 }
 
-/** Waits until the starting process first touches the database (the SQLite file exists; a PostgreSQL session opens); returns when, in ms. */
-async function firstTouch(url: string, gateway: Gateway): Promise<number> {
+/**
+ * Waits until the starting process begins to migrate: the `_prisma_migrations` table exists
+ * (on SQLite: the file has its first page; reading it could lock the writer out). Returns when, in ms.
+ */
+async function migrationStarts(url: string, gateway: Gateway): Promise<number> {
   const started = Date.now();
   const probe = providerOf(url) === 'postgres' ? new Client({ connectionString: url }) : null;
   await probe?.connect();
   try {
     for (;;) {
       if (gateway.child.exitCode !== null) throw new Error(`exited early: ${gateway.output()}`);
-      const touched = probe
-        ? (
-            await probe.query(
-              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-            )
-          ).rows[0].n > 0
-        : existsSync(url.replace(/^file:/, ''));
-      if (touched) return Date.now() - started;
-      if (Date.now() - started > 60_000) throw new Error('the database was never touched');
+      const path = url.replace(/^file:/, '');
+      const begun = probe
+        ? (await probe.query(`SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS begun`)).rows[0].begun
+        : existsSync(path) && statSync(path).size > 0;
+      if (begun) return Date.now() - started;
+      if (Date.now() - started > 60_000) throw new Error('the migration never started');
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {
@@ -166,9 +166,9 @@ it(`comes up ready on the whole schema after ${KILLS} first starts killed at ran
       await new Promise((r) => setTimeout(r, ms));
       killAt = `${ms} ms`;
     } else {
-      // Soon after the database is first touched: inside the migration, whatever the machine's load.
-      const touched = await firstTouch(database.url, first);
-      const ms = Math.round(Math.random() * 400);
+      // Just after the migration begins: inside it, whatever the machine's load.
+      const touched = await migrationStarts(database.url, first);
+      const ms = Math.round(Math.random() * 300);
       await new Promise((r) => setTimeout(r, ms));
       killAt = `${touched} + ${ms} ms`;
     }
