@@ -46,11 +46,11 @@ describe('client mistakes get their own codes and no error-level log', () => {
 
   it('answers a subscription sent over HTTP with BAD_USER_INPUT', async () => {
     const before = lines.length;
-    const response = await post(api, { query: 'subscription S { __typename }' }, { authorization: `Bearer ${api.adminToken}` });
+    const response = await post(api, { query: 'subscription S { registryEvents { id } }' }, { authorization: `Bearer ${api.adminToken}` });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
-    expect(body.errors[0].message).toMatch(/Subscriptions are not served over HTTP/);
+    expect(body.errors[0].message).toMatch(/served over WebSocket/);
     expect(
       logged()
         .slice(before)

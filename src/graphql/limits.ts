@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { Config } from '../config';
 import { queryCost, queryDepth } from './cost';
 import { overlapComparisons } from './overlap';
 
@@ -27,6 +28,17 @@ export interface DocumentLimits {
   maxFieldsPerSelection: number;
   maxDepth: number;
   maxCost: number;
+}
+
+/** The limits the configuration sets, for HTTP and WebSocket documents alike. */
+export function documentLimits(config: Readonly<Config>): DocumentLimits {
+  return {
+    maxBytes: config.maxDocumentBytes,
+    maxTokens: config.maxQueryTokens,
+    maxFieldsPerSelection: config.maxFieldsPerSelection,
+    maxDepth: config.maxQueryDepth,
+    maxCost: config.maxQueryCost,
+  };
 }
 
 /**

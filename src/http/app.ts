@@ -14,7 +14,7 @@ import type { Context } from '../graphql/context';
 import { formatError } from '../graphql/errors';
 import { DocumentCache } from '../graphql/document-cache';
 import { introspectionNeedsTokenPlugin } from '../graphql/introspection';
-import { limitsPlugin, type DocumentLimits } from '../graphql/limits';
+import { limitsPlugin, documentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
 import { storableTextPlugin } from '../graphql/text-input';
@@ -72,13 +72,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const webhooks = config.webhooks.dispatcher ? webhookDispatcher(config, db, logger, metrics) : undefined;
 
   const principalOf = principalResolver({ services, config, logger, registry: metrics.registry });
-  const limits: DocumentLimits = {
-    maxBytes: config.maxDocumentBytes,
-    maxTokens: config.maxQueryTokens,
-    maxFieldsPerSelection: config.maxFieldsPerSelection,
-    maxDepth: config.maxQueryDepth,
-    maxCost: config.maxQueryCost,
-  };
+  const limits = documentLimits(config);
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,

@@ -20,7 +20,8 @@ import type { Tx } from '../db/client';
 import { ANONYMOUS, type Principal } from '../domain/roles';
 import type { Context } from '../graphql/context';
 import { formatError, isMasked } from '../graphql/errors';
-import { checkLimits } from '../graphql/limits';
+import { checkLimits, documentRefusal, documentLimits } from '../graphql/limits';
+import { storableTextRefusal } from '../graphql/text-input';
 import { createLoaders } from '../graphql/loaders';
 import type { Services } from '../services';
 
@@ -75,6 +76,7 @@ function tokenOf(source: unknown): string | undefined {
  */
 export function attachSubscriptions(options: SubscriptionOptions): SubscriptionServer {
   const { httpServer, path, schema, services, config, logger } = options;
+  const limits = documentLimits(config);
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: 1024 * 1024 });
   const open = new Map<WebSocket, Connection>();
 
@@ -124,9 +126,12 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
           return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         if (principal && principal.id) connection.keys.add(principal.name);
+        // The same bounds as over HTTP (http/document-guard.ts), before parsing and validating.
+        const refused = documentRefusal(payload.query, limits);
+        if (refused) return [withoutHttp(refused)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: 10_000 });
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (error) {
           return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -134,15 +139,13 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
         if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify the operation', { extensions: { code: 'BAD_USER_INPUT' } })];
+        const badText = storableTextRefusal(document, payload.variables ?? undefined);
+        if (badText) return [withoutHttp(badText)];
         try {
-          checkLimits(schema, document, operation, payload.variables ?? {}, {
-            maxDepth: config.maxQueryDepth,
-            maxCost: config.maxQueryCost,
-          });
+          checkLimits(schema, document, operation, payload.variables ?? {}, limits);
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
-          const { http: _status, ...extensions } = error.extensions;
-          return [new GraphQLError(error.message, { extensions })];
+          return [withoutHttp(error)];
         }
         const socket = ctx.extra.socket;
         const contextValue: Context = {
@@ -192,4 +195,10 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
+}
+
+/** A refusal as a subscription error: the HTTP status the same refusal carries over HTTP means nothing here. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  const { http: _status, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }
