@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchReport, WorkloadReport } from '../bench/report';
 import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+import { buildInto } from './support/gateway-process';
 
 // Keeps `npm run bench` from rotting: the real CLI, at the smallest size, on this project's
 // database. On SQLite every workload runs on both gateways (DataLoaders on, and off as the
@@ -12,30 +13,9 @@ import { freshDatabase, testProvider, type TestDatabase } from './support/databa
 // leasing deliveries) in a few seconds.
 const full = testProvider() === 'sqlite';
 const root = join(__dirname, '..');
-// A build of its own: process.test.ts rebuilds dist/ while tests run, and a gateway starting
-// from a half-written file would fail for reasons that are not the benchmark's. Incremental,
-// so only the first run of a checkout pays for a full compile.
-const build = join(root, 'dist', '.bench-test', testProvider());
-const runJs = join(build, 'bench', 'run.js');
-
-function compile(): void {
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      build,
-      '--incremental',
-      '--tsBuildInfoFile',
-      join(build, 'tsbuildinfo.json'),
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  // Type errors still emit JavaScript (the typecheck is another test's job); a missing file is fatal.
-  if (!existsSync(runJs) || !existsSync(join(build, 'src', 'main.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-}
+// A build of its own (support/gateway-process.ts): a gateway starting from a half-written file
+// would fail for reasons that are not the benchmark's.
+let runJs: string;
 
 function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -62,7 +42,7 @@ let report: BenchReport;
 let run: { code: number | null; output: string };
 
 beforeAll(async () => {
-  compile();
+  runJs = join(buildInto('bench-test'), 'bench', 'run.js');
   out = mkdtempSync(join(tmpdir(), 'modelgate-bench-'));
   database = testProvider() === 'sqlite' ? { url: `file:${join(out, 'bench.db')}`, drop: async () => {} } : await freshDatabase();
   const args = [

@@ -1,52 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { newToken } from '../src/db/repositories/api-key.repository';
 import { fromGlobalId } from '../src/domain/ids';
+import { freePort } from '../bench/free-port';
+import { projectRoot } from '../src/db/paths';
 import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+import { buildGateway } from './support/gateway-process';
 import { openSubscriptions, subscribe, type Subscriber } from './support/subscriber';
 
 // Several gateway processes on one PostgreSQL database: LISTEN/NOTIFY carries the wake-up
 // between them. SQLite is one process; its in-process path is what the other tests run.
 const describePostgres = testProvider() === 'postgres' ? describe : describe.skip;
 
-const root = join(__dirname, '..');
-// A build of its own per database project (they run in parallel), as bench.test.ts does:
-// process.test.ts rewrites dist/ while tests run.
-const build = join(root, 'dist', '.events-test', testProvider());
-const MAIN = join(build, 'src', 'main.js');
-
-function compile(): void {
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      build,
-      '--incremental',
-      '--tsBuildInfoFile',
-      join(build, 'tsbuildinfo.json'),
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (!existsSync(MAIN)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+let MAIN: string;
 
 interface Gateway {
   child: ChildProcess;
@@ -58,7 +24,7 @@ async function startGateway(env: Record<string, string>): Promise<Gateway> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [MAIN], {
-    cwd: root,
+    cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,7 +80,7 @@ describePostgres('several gateway processes on one PostgreSQL database', () => {
   }
 
   beforeAll(async () => {
-    compile();
+    MAIN = buildGateway('events-test');
     database = await freshDatabase();
     // A long poll interval: what arrives quickly was woken by NOTIFY, not found by polling.
     env = { DATABASE_URL: database.url, BOOTSTRAP_ADMIN_TOKEN: token, DB_POOL_SIZE: '4', EVENT_POLL_INTERVAL_MS: '60000' };
@@ -219,7 +185,7 @@ describe('a crashed subscriber and a killed gateway', () => {
   let gateway: Gateway | undefined;
 
   beforeAll(async () => {
-    compile();
+    MAIN = buildGateway('events-test');
     database = await freshDatabase();
     env = { DATABASE_URL: database.url, BOOTSTRAP_ADMIN_TOKEN: token };
   }, 120_000);

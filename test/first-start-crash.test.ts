@@ -1,31 +1,20 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, databaseTarget, providerOf } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { newToken } from '../src/db/repositories/api-key.repository';
-import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
+import { freePort } from '../bench/free-port';
+import { freshDatabase, type TestDatabase } from './support/databases';
+import { buildGateway } from './support/gateway-process';
 
 // Stories about a first start cut short by kill -9: wherever it is cut, the next start comes
 // up ready on the whole schema. The real entry point, built into a folder of its own (other
 // tests rebuild dist/ while this one runs).
 const root = join(__dirname, '..');
-const build = join(root, 'dist', '.crash-test', testProvider());
-const mainJs = join(build, 'src', 'main.js');
+let mainJs: string;
 const KILLS = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Gateway {
   child: ChildProcess;
@@ -119,21 +108,7 @@ let firstStartMs: number;
 const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      build,
-      '--incremental',
-      '--tsBuildInfoFile',
-      join(build, 'tsbuildinfo.json'),
-    ],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (!existsSync(mainJs)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  mainJs = buildGateway('crash-test');
   const reference = await freshDatabase();
   databases.push(reference);
   await migrate(reference.url);

@@ -3,15 +3,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../bench/free-port';
 import { projectRoot } from '../../src/db/paths';
+import { testProvider } from './databases';
 
 /**
- * Gateways as real processes (node main.js), for tests that need several of them on one
- * database or a SIGKILL. Each test file builds into a folder of its own: process.test.ts
- * rewrites dist/ while tests run. Incremental, so only a checkout's first run compiles fully.
+ * Compiles the project into dist/.<name>/<provider> and returns that folder. Tests that run
+ * built code (real processes, the bench CLI) build into a folder of their own: process.test.ts
+ * rewrites dist/ while tests run, and the two database projects run in parallel. Incremental,
+ * so only a checkout's first run compiles fully. Type errors still emit JavaScript (the
+ * typecheck is CI's job); a missing file is fatal.
  */
-export function buildGateway(name: string): string {
-  const out = join(projectRoot, 'dist', `.${name}`);
-  const main = join(out, 'src', 'main.js');
+export function buildInto(name: string): string {
+  const out = join(projectRoot, 'dist', `.${name}`, testProvider());
   const tsc = spawnSync(
     process.execPath,
     [
@@ -26,8 +28,15 @@ export function buildGateway(name: string): string {
     ],
     { cwd: projectRoot, encoding: 'utf8' },
   );
-  if (!existsSync(main)) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-  return main;
+  if (!existsSync(join(out, 'src', 'main.js')) || !existsSync(join(out, 'bench', 'run.js'))) {
+    throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  }
+  return out;
+}
+
+/** Gateways as real processes (node main.js), for tests that need several of them on one database or a SIGKILL. */
+export function buildGateway(name: string): string {
+  return join(buildInto(name), 'src', 'main.js');
 }
 
 export interface GatewayProcess {
