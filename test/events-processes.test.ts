@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { newToken } from '../src/db/repositories/api-key.repository';
 import { fromGlobalId } from '../src/domain/ids';
-import { freePort } from '../bench/free-port';
 import { projectRoot } from '../src/db/paths';
 import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
-import { buildGateway } from './support/gateway-process';
+import { buildGateway, listeningPort } from './support/gateway-process';
 import { openSubscriptions, subscribe, type Subscriber } from './support/subscriber';
 
 // Several gateway processes on one PostgreSQL database: LISTEN/NOTIFY carries the wake-up
@@ -21,21 +20,23 @@ interface Gateway {
 }
 
 async function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, [MAIN], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    // PORT=0 and the port from the log: see support/gateway-process.ts.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
+  let url: string;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${output}`);
+    const port = listeningPort(output);
+    url = `http://127.0.0.1:${port}`;
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
+      if (port !== null && (await fetch(`${url}/readyz`)).status === 200) break;
     } catch {
       /* not listening yet */
     }

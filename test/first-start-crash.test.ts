@@ -5,9 +5,8 @@ import { Client } from 'pg';
 import { createDatabase, databaseTarget, providerOf } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { newToken } from '../src/db/repositories/api-key.repository';
-import { freePort } from '../bench/free-port';
 import { freshDatabase, type TestDatabase } from './support/databases';
-import { buildGateway } from './support/gateway-process';
+import { buildGateway, listeningPort } from './support/gateway-process';
 
 // Stories about a first start cut short by kill -9: wherever it is cut, the next start comes
 // up ready on the whole schema. The real entry point, built into a folder of its own (other
@@ -18,38 +17,42 @@ const KILLS = 10;
 
 interface Gateway {
   child: ChildProcess;
-  port: number;
+  /** The port it listens on (PORT=0, see support/gateway-process.ts), from its log: null until it listens. */
+  port(): number | null;
   output(): string;
 }
 
 async function start(url: string, token: string): Promise<Gateway> {
-  const port = await freePort();
   const child = spawn(process.execPath, [mainJs], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
-      PORT: String(port),
+      PORT: '0',
       DATABASE_URL: url,
       BOOTSTRAP_ADMIN_TOKEN: token,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
-  return { child, port, output: () => out };
+  return { child, port: () => listeningPort(out), output: () => out };
 }
 
 async function ready(gateway: Gateway, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (gateway.child.exitCode !== null) throw new Error(`exited (${gateway.child.exitCode}): ${gateway.output()}`);
-    const status = await fetch(`http://127.0.0.1:${gateway.port}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
+    const port = gateway.port();
+    const status =
+      port === null
+        ? 0
+        : await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          );
     if (status === 200) return;
     if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${gateway.output()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -157,7 +160,7 @@ it(`comes up ready on the whole schema after ${KILLS} first starts killed at ran
     const second = await start(database.url, token);
     try {
       await ready(second);
-      const response = await fetch(`http://127.0.0.1:${second.port}/graphql`, {
+      const response = await fetch(`http://127.0.0.1:${second.port()}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: '{ viewer { roles } }' }),

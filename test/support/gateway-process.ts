@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../bench/free-port';
 import { projectRoot } from '../../src/db/paths';
 import { testProvider } from './databases';
 
@@ -49,26 +48,40 @@ export interface GatewayProcess {
   metric(sample: string): Promise<number>;
 }
 
+// PORT=0: the system picks a port the gateway binds at once, and its log says which. A port
+// found free beforehand could be taken by another test's gateway in between, whose /readyz
+// would then answer for ours.
+const LISTENING = /"port":(\d+),[^\n]*"msg":"modelgate listening/;
+
+/** The port of a gateway started with PORT=0 (and LOG_LEVEL info), from its output; null until it listens. */
+export function listeningPort(output: string): number | null {
+  const match = LISTENING.exec(output);
+  return match ? Number(match[1]) : null;
+}
+
 /** Starts `node main.js` with only the given environment, and waits until it is ready. */
 export async function startGateway(main: string, env: Record<string, string>, token: string): Promise<GatewayProcess> {
-  const port = await freePort();
   let out = '';
   const child = spawn(process.execPath, [main], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_TOKEN: token, ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', BOOTSTRAP_ADMIN_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  let url: string;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early (${child.exitCode}): ${out}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
+    const port = listeningPort(out);
+    url = `http://127.0.0.1:${port}`;
+    const ready =
+      port !== null &&
+      (await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      ));
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`gateway not ready after 30 s: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
