@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/db/paths';
-import { freePort } from './free-port';
+
+const LISTENING = /"port":(\d+),[^\n]*"msg":"modelgate listening/;
+/** The port a gateway started with PORT=0 listens on, from its log; null until it listens. */
+export function listeningPort(output: string): number | null {
+  const match = LISTENING.exec(output);
+  return match ? Number(match[1]) : null;
+}
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -50,19 +56,21 @@ function status(pid: number, field: string): number | null {
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
-  const port = await freePort();
   return startServer({
     name: 'gateway',
     node: options.node ?? process.execPath,
     args: [MAIN],
     cwd: projectRoot,
-    port,
+    // PORT=0: the system hands the gateway a port it binds at once, and its log says which. A
+    // port found free beforehand could go to another process in between (benchmarks and tests
+    // start gateways in parallel), whose /readyz would then answer for this one.
+    port: listeningPort,
     readyPath: '/readyz',
     env: {
       DATABASE_URL: options.databaseUrl,
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       BOOTSTRAP_ADMIN_TOKEN: options.adminToken,
       DATALOADERS: String(options.dataloaders),
       // The benchmark measures throughput: limits would cap it.
@@ -82,7 +90,8 @@ export interface ServerCommand {
   node: string;
   args: string[];
   cwd: string;
-  port: number;
+  /** The port, or how to read it from the server's output (null until it listens). */
+  port: number | ((output: string) => number | null);
   env: Record<string, string>;
   /** A GET that answers 2xx once the server serves (any answer at all when null). */
   readyPath: string | null;
@@ -96,14 +105,14 @@ export async function startServer(command: ServerCommand): Promise<RunningGatewa
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  // At LOG_LEVEL=warn the gateway only speaks when something is wrong: show the first of it.
+  // After it is ready, show the first warnings and errors it prints (info lines are routine).
   const output: string[] = [];
   let shown = 0;
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();
     output.push(text);
     if (output.length > 50) output.shift();
-    if (ready && shown < 10) {
+    if (ready && shown < 10 && !text.includes('"level":30')) {
       shown += 1;
       process.stderr.write(`    ${command.name}: ${text.trimEnd().slice(0, 2000)}\n`);
     }
@@ -126,9 +135,14 @@ export async function startServer(command: ServerCommand): Promise<RunningGatewa
     clearTimeout(timer);
   };
 
-  const url = `http://127.0.0.1:${command.port}`;
+  const portOf = command.port;
+  const urlNow = () => {
+    const port = typeof portOf === 'number' ? portOf : portOf(output.join(''));
+    return port === null ? null : `http://127.0.0.1:${port}`;
+  };
+  let url: string;
   try {
-    await waitReady(url, command.readyPath, exited, 60_000);
+    url = await waitReady(urlNow, command.readyPath, exited, 60_000);
     ready = true;
   } catch (error) {
     await stop();
@@ -151,7 +165,13 @@ export async function startServer(command: ServerCommand): Promise<RunningGatewa
   };
 }
 
-async function waitReady(url: string, readyPath: string | null, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+/** Waits until the server answers at its URL (known once it listens), and returns that URL. */
+async function waitReady(
+  urlNow: () => string | null,
+  readyPath: string | null,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<string> {
   let done: number | null | undefined;
   void exited.then((code) => {
     done = code;
@@ -159,9 +179,12 @@ async function waitReady(url: string, readyPath: string | null, exited: Promise<
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (done !== undefined) throw new Error(`it exited with code ${done}`);
+    const url = urlNow();
     try {
-      const response = await fetch(`${url}${readyPath ?? '/'}`, { signal: AbortSignal.timeout(2000) });
-      if (response.ok || readyPath === null) return;
+      if (url !== null) {
+        const response = await fetch(`${url}${readyPath ?? '/'}`, { signal: AbortSignal.timeout(2000) });
+        if (response.ok || readyPath === null) return url;
+      }
     } catch {
       // not listening yet
     }

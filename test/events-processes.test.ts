@@ -4,7 +4,8 @@ import { newToken } from '../src/db/repositories/api-key.repository';
 import { fromGlobalId } from '../src/domain/ids';
 import { projectRoot } from '../src/db/paths';
 import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
-import { buildGateway, listeningPort } from './support/gateway-process';
+import { listeningPort } from '../bench/server';
+import { buildGateway } from './support/gateway-process';
 import { openSubscriptions, subscribe, type Subscriber } from './support/subscriber';
 
 // Several gateway processes on one PostgreSQL database: LISTEN/NOTIFY carries the wake-up

@@ -6,7 +6,8 @@ import { createDatabase, databaseTarget, providerOf } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 import { newToken } from '../src/db/repositories/api-key.repository';
 import { freshDatabase, type TestDatabase } from './support/databases';
-import { buildGateway, listeningPort } from './support/gateway-process';
+import { listeningPort } from '../bench/server';
+import { buildGateway } from './support/gateway-process';
 
 // Stories about a first start cut short by kill -9: wherever it is cut, the next start comes
 // up ready on the whole schema. The real entry point, built into a folder of its own (other

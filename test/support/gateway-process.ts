@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { listeningPort } from '../../bench/server';
 import { projectRoot } from '../../src/db/paths';
 import { testProvider } from './databases';
 
@@ -48,17 +49,9 @@ export interface GatewayProcess {
   metric(sample: string): Promise<number>;
 }
 
-// PORT=0: the system picks a port the gateway binds at once, and its log says which. A port
-// found free beforehand could be taken by another test's gateway in between, whose /readyz
-// would then answer for ours.
-const LISTENING = /"port":(\d+),[^\n]*"msg":"modelgate listening/;
-
-/** The port of a gateway started with PORT=0 (and LOG_LEVEL info), from its output; null until it listens. */
-export function listeningPort(output: string): number | null {
-  const match = LISTENING.exec(output);
-  return match ? Number(match[1]) : null;
-}
-
+// PORT=0 and the port from the log (bench/server.ts's listeningPort): a port found free
+// beforehand could be taken by another test's gateway in between, whose /readyz would then
+// answer for ours.
 /** Starts `node main.js` with only the given environment, and waits until it is ready. */
 export async function startGateway(main: string, env: Record<string, string>, token: string): Promise<GatewayProcess> {
   let out = '';
