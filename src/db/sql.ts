@@ -71,23 +71,26 @@ export function jsonDate(value: unknown): Date {
   return new Date(ZONED.test(text) ? text : text + 'Z');
 }
 
-/** The columns of a version row, in the order versionFromJson reads them. */
+/** The columns of a live version row, in the order versionFromJson reads them. */
+export const VERSION_FIELDS = [
+  'id',
+  'modelId',
+  'version',
+  'stage',
+  'status',
+  'statusMessage',
+  'source',
+  'runId',
+  'runLink',
+  'description',
+  'createdBy',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+/** VERSION_FIELDS, qualified by a table alias. */
 export function versionColumns(alias: string): string[] {
-  return [
-    'id',
-    'modelId',
-    'version',
-    'stage',
-    'status',
-    'statusMessage',
-    'source',
-    'runId',
-    'runLink',
-    'description',
-    'createdBy',
-    'createdAt',
-    'updatedAt',
-  ].map((c) => `${alias}."${c}"`);
+  return VERSION_FIELDS.map((c) => `${alias}."${c}"`);
 }
 
 /** A live version from the JSON array of versionColumns (plus anything after them). */
@@ -110,4 +113,5 @@ export function versionFromJson(a: unknown[]): VersionRow {
   };
 }
 
-export const VERSION_COLUMN_COUNT = 13;
+/** Where what follows the version columns starts in a versionColumns JSON array. */
+export const VERSION_COLUMN_COUNT = VERSION_FIELDS.length;

@@ -103,6 +103,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
   metrics.trackEvents(services.events, () => subscriptions.connections);
 
+  const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
   const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> =>
     bindResponse(
       {
@@ -116,7 +117,6 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       },
       res,
     );
-  const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
 
   app.use(healthRouter(db));
   app.get('/metrics', metricsRoute(metrics, config.metricsToken));

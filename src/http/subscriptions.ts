@@ -77,6 +77,7 @@ function tokenOf(source: unknown): string | undefined {
 export function attachSubscriptions(options: SubscriptionOptions): SubscriptionServer {
   const { httpServer, path, schema, services, config, logger } = options;
   const limits = documentLimits(config);
+  const loaders = () => createLoaders(options.prisma, { batch: config.dataloaders });
   const wss = new WebSocketServer({ server: httpServer, path, maxPayload: 1024 * 1024 });
   const open = new Map<WebSocket, Connection>();
 
@@ -152,8 +153,8 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
           requestId: randomUUID(),
           principal,
           services,
-          loaders: createLoaders(options.prisma, { batch: config.dataloaders }),
-          createLoaders: () => createLoaders(options.prisma, { batch: config.dataloaders }),
+          loaders: loaders(),
+          createLoaders: loaders,
           statements: { count: 0 },
           connection: {
             bufferLimit: config.subscriptionBufferLimit,

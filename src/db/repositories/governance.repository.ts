@@ -7,6 +7,7 @@ import type { Stage } from '../../domain/stages';
 import type { DecisionState } from '../../domain/transitions';
 import { toPolicy } from './policy.repository';
 import { cancelRequests, type RequestRow } from './request.repository';
+import { VERSION_FIELDS } from '../sql';
 import { toVersionRow } from './search.repository';
 import type { VersionRow } from './version.repository';
 
@@ -67,22 +68,8 @@ const REQUEST_COLUMNS = [
   'createdAt',
   'resolvedAt',
 ];
-const VERSION_COLUMNS = [
-  'id',
-  'modelId',
-  'version',
-  'stage',
-  'status',
-  'statusMessage',
-  'source',
-  'runId',
-  'runLink',
-  'description',
-  'createdBy',
-  'createdAt',
-  'updatedAt',
-  'deletedAt',
-];
+/** A version row as VersionRow has it: the live columns and the deletion mark. */
+const VERSION_COLUMNS = [...VERSION_FIELDS, 'deletedAt'];
 const prefixed = (alias: string, columns: string[]) => columns.map((c) => `${alias}."${c}" AS "${alias}_${c}"`).join(', ');
 const unprefixed = (raw: Record<string, unknown>, alias: string) =>
   Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => (k.startsWith(`${alias}_`) ? [[k.slice(alias.length + 1), v]] : [])));
