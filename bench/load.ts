@@ -21,6 +21,11 @@ export interface Measurement {
   statements: { mean: number; min: number; max: number };
   /** Statement counts of the probe requests, sent one at a time before the run. */
   probeStatements: number[];
+  /**
+   * CPU time the server process spent per request of the measured run, in ms (null where /proc
+   * does not tell): unlike req/s, it barely moves when other work shares the machine.
+   */
+  cpuMsPerRequest: number | null;
   extra?: Record<string, number>;
 }
 
@@ -111,7 +116,12 @@ export async function probe(url: string, p: Probe): Promise<{ statements: number
 }
 
 /** Probes, warms up, then measures one workload against a running gateway. */
-export async function measure(url: string, workload: Workload, settings: LoadSettings): Promise<Measurement & { problems: string[] }> {
+export async function measure(
+  url: string,
+  workload: Workload,
+  settings: LoadSettings,
+  cpuSeconds: () => number | null = () => null,
+): Promise<Measurement & { problems: string[] }> {
   const problems: string[] = [];
   const probeStatements: number[] = [];
   for (const p of workload.probes) {
@@ -122,6 +132,7 @@ export async function measure(url: string, workload: Workload, settings: LoadSet
   if (settings.warmup > 0) await fire(url, workload, { seconds: settings.warmup }, settings.connections, new Tally());
   workload.reset?.();
   let tally = new Tally();
+  let cpuBefore = cpuSeconds();
   let result = await fire(url, workload, { seconds: settings.duration }, settings.connections, tally);
   let limitedBy: Measurement['limitedBy'] = 'duration';
   // Every connection should get through its sequence (request + approval) at least once.
@@ -131,9 +142,13 @@ export async function measure(url: string, workload: Workload, settings: LoadSet
     // and count as none: measure a fixed number of them instead, however long that takes.
     workload.reset?.();
     tally = new Tally();
+    cpuBefore = cpuSeconds();
     result = await fire(url, workload, { amount: minimum }, settings.connections, tally);
     limitedBy = 'amount';
   }
+  const cpuAfter = cpuSeconds();
+  const cpuMsPerRequest =
+    cpuBefore === null || cpuAfter === null || !result.requests.total ? null : ((cpuAfter - cpuBefore) * 1000) / result.requests.total;
   const errors = tally.failed + result.errors + result.timeouts;
   const codes = { ...tally.codes };
   if (result.errors + result.timeouts) codes.CONNECTION = result.errors + result.timeouts;
@@ -157,6 +172,7 @@ export async function measure(url: string, workload: Workload, settings: LoadSet
       max: tally.statementMax,
     },
     probeStatements,
+    cpuMsPerRequest,
     extra: workload.extra?.(),
     problems,
   };

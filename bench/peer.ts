@@ -302,6 +302,8 @@ export interface PeerRow {
   p50: number[];
   p99: number[];
   statementsPerRequest: number | null;
+  /** Server CPU time per request (its own process; PostgreSQL's backends not included). */
+  cpuMsPerRequest: number | null;
   peakRssMb: number | null;
   errors: number;
   requests: number;
@@ -321,6 +323,7 @@ function peerTable(rows: PeerRow[]): string {
     'p50 ms',
     'p99 ms',
     'SQL/req',
+    'CPU ms/req',
     'peak RSS MiB',
     'errors',
     'modelgate / PostGraphile',
@@ -335,6 +338,7 @@ function peerTable(rows: PeerRow[]): string {
       r.p50.join(' / '),
       r.p99.join(' / '),
       r.statementsPerRequest === null ? '' : String(r.statementsPerRequest),
+      r.cpuMsPerRequest === null ? '?' : r.cpuMsPerRequest.toFixed(2),
       r.peakRssMb === null ? '?' : String(r.peakRssMb),
       `${r.errors}/${r.requests}`,
       r.ratio === null ? '' : `**${r.ratio.toFixed(2)}x**`,
@@ -399,7 +403,7 @@ export async function runPeer(options: BenchOptions, peer: PeerOptions): Promise
           const workload = perServer[s][w];
           const gateway = servers[s]!;
           gateway.resetPeak();
-          const measured = await measure(gateway.url, workload, settings);
+          const measured = await measure(gateway.url, workload, settings, gateway.cpuSeconds);
           const rss = gateway.peakRss();
           runs.push({ round, server: s, workload: workload.name, measured, peakRssMb: rss === null ? null : Math.round(rss / 2 ** 20) });
           log(
@@ -422,6 +426,7 @@ export async function runPeer(options: BenchOptions, peer: PeerOptions): Promise
           p50: rs.map((r) => r.measured.latencyMs.p50),
           p99: rs.map((r) => r.measured.latencyMs.p99),
           statementsPerRequest: s === 'modelgate' ? Math.round(mean(rs.map((r) => r.measured.statements.mean)) * 100) / 100 : null,
+          cpuMsPerRequest: rs.some((r) => r.measured.cpuMsPerRequest === null) ? null : mean(rs.map((r) => r.measured.cpuMsPerRequest!)),
           peakRssMb: Math.max(...rs.map((r) => r.peakRssMb ?? 0)) || null,
           errors: rs.reduce((a, r) => a + r.measured.errors, 0),
           requests: rs.reduce((a, r) => a + r.measured.requests, 0),

@@ -73,13 +73,14 @@ const fixed = (n: number | null | undefined, digits: number) =>
 
 /** The results as a Markdown table: readable in a terminal, pasteable into the README. */
 export function table(report: BenchReport): string {
-  const header = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'peak RSS MiB', 'errors', 'vs naive'];
+  const header = ['workload', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'SQL/req', 'peak RSS MiB', 'errors', 'vs naive'];
   const rows = report.results.map((r) => [
     r.workload,
     r.gateway,
     fixed(r.requestsPerSecond, r.requestsPerSecond < 10 ? 1 : 0),
     fixed(r.latencyMs.p50, 0),
     fixed(r.latencyMs.p99, 0),
+    fixed(r.cpuMsPerRequest, 2),
     fixed(r.statementsPerRequest, Number.isInteger(r.statementsPerRequest) ? 0 : 1),
     fixed(r.peakRssMb, 0),
     `${r.errors}/${r.requests}`,

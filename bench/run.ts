@@ -51,7 +51,9 @@ async function onGateway(
       const connections = Math.min(settings.connections, workload.maxConnections ?? Infinity);
       log(`  ${workload.name} on ${kind}: ${settings.warmup}s warm-up + ${settings.duration}s x ${connections} connections`);
       gateway.resetPeak();
-      const measured = await measure(gateway.url, workload, { ...settings, connections }).finally(() => workload.finish?.());
+      const measured = await measure(gateway.url, workload, { ...settings, connections }, gateway.cpuSeconds).finally(() =>
+        workload.finish?.(),
+      );
       const rss = gateway.peakRss();
       for (const problem of measured.problems) log(`    ! ${workload.name}: ${problem}`);
       reports.push({

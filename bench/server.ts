@@ -30,6 +30,8 @@ export interface RunningGateway {
   peakRss(): number | null;
   /** Starts a new peak RSS window (Linux clear_refs 5); false where the kernel does not allow it. */
   resetPeak(): boolean;
+  /** CPU time (user + system) the process has used, in seconds; null where /proc does not tell. */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,19 @@ export function killAll(): void {
 // Whatever ends the benchmark, no gateway outlives it.
 process.once('exit', killAll);
 
+// Linux counts CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture Node runs on.
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15; the name in parentheses may hold spaces). */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 function status(pid: number, field: string): number | null {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -59,7 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return startServer({
     name: 'gateway',
     node: options.node ?? process.execPath,
-    args: [MAIN],
+    // e.g. GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": flags NODE_OPTIONS refuses.
+    args: [...(process.env.GATEWAY_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), MAIN],
     cwd: projectRoot,
     // PORT=0: the system hands the gateway a port it binds at once, and its log says which. A
     // port found free beforehand could go to another process in between (benchmarks and tests
@@ -153,6 +169,7 @@ export async function startServer(command: ServerCommand): Promise<RunningGatewa
     url,
     pid,
     peakRss: () => status(pid, 'VmHWM'),
+    cpuSeconds: () => cpuSeconds(pid),
     resetPeak() {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');
