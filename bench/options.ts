@@ -67,6 +67,9 @@ Options:
   --rounds <n>          rounds of the peer comparison (default 2)
   --help                print this and exit
 
+Environment: GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=<dir>" passes node flags to the
+gateways it starts (each writes a CPU profile when it stops).
+
 Each version gets 5 tags and 5 metrics, each model 3 tags and 2 aliases (champion,
 challenger); about 30% of the models get a pending transition request, 30% an approved
 one with its decision and stage history, 10% a rejected one.

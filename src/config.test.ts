@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config';
 describe('configuration', () => {
   it('has the documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      database: { provider: 'sqlite', url: 'file:./data/modelgate.db', file: './data/modelgate.db', poolSize: 10 },
+      database: { provider: 'sqlite', url: 'file:./data/modelgate.db', file: './data/modelgate.db', poolSize: 10, synchronous: 'NORMAL' },
       port: 4000,
       host: '0.0.0.0',
       logLevel: 'info',
@@ -40,6 +40,11 @@ describe('configuration', () => {
       subscriptionBufferLimit: 10_000,
       eventPollMs: 2000,
     });
+  });
+
+  it('reads SQLITE_SYNCHRONOUS for SQLite, and refuses what it does not know', () => {
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'FULL' }).database).toMatchObject({ provider: 'sqlite', synchronous: 'FULL' });
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS/);
   });
 
   it('treats an empty or blank variable as unset', () => {

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY_SCHEDULE } from './domain/webhook-retry';
 import { databaseTarget, DatabaseUrlError, type DatabaseTarget } from './db/target';
 
 export interface Config {
-  /** DATABASE_URL and DB_POOL_SIZE, parsed once. */
+  /** DATABASE_URL, DB_POOL_SIZE and SQLITE_SYNCHRONOUS, parsed once. */
   database: DatabaseTarget;
   port: number;
   host: string;
@@ -98,8 +98,10 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, values: re
 function database(env: Env): DatabaseTarget {
   const url = read(env, 'DATABASE_URL') ?? 'file:./data/modelgate.db';
   const poolSize = int(env, 'DB_POOL_SIZE', 10, 1, 500);
+  const synchronous = oneOf(env, 'SQLITE_SYNCHRONOUS', 'NORMAL', ['NORMAL', 'FULL'] as const);
   try {
-    return Object.freeze(databaseTarget(url, poolSize));
+    const target = databaseTarget(url, poolSize);
+    return Object.freeze(target.provider === 'sqlite' ? { ...target, synchronous } : target);
   } catch (error) {
     if (error instanceof DatabaseUrlError) throw new ConfigError(error.message);
     throw error;

@@ -7,9 +7,10 @@ import { recordAudit } from '../src/db/repositories/audit.repository';
 import { migrationList, noFilters, openSchemaEngine, schemaFiles } from '../src/db/schema-engine';
 import { createGateway, type Gateway } from '../src/http/app';
 import { createLogger } from '../src/http/logger';
-import { freshDatabase, type TestDatabase } from './support/databases';
+import { freshDatabase, testProvider, type TestDatabase } from './support/databases';
 
 // Stories about the database's shape: the committed migrations, and nothing else, make it.
+const itSqlite = testProvider() === 'sqlite' ? it : it.skip;
 let database: TestDatabase;
 let db: Database | undefined;
 beforeAll(async () => {
@@ -62,6 +63,14 @@ describe('migrations on a fresh database', () => {
     }
   });
 
+  itSqlite('leaves a SQLite database in write-ahead-log mode, which its connections keep', async () => {
+    const [{ journal_mode }] = await db!.prisma.$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
+    expect(journal_mode).toBe('wal');
+    // NORMAL (1) unless SQLITE_SYNCHRONOUS says FULL (2).
+    const [{ synchronous }] = await db!.prisma.$queryRawUnsafe<{ synchronous: number | bigint }[]>('PRAGMA synchronous');
+    expect(Number(synchronous)).toBe(1);
+  });
+
   it('applies nothing the second time', async () => {
     expect(await migrate(database.url)).toEqual([]);
     const [{ n }] = await db!.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM _prisma_migrations');
@@ -69,6 +78,10 @@ describe('migrations on a fresh database', () => {
   });
 
   it('agrees with Prisma: its schema engine (what `prisma migrate deploy` runs) finds nothing to apply', async () => {
+    // The engine locks a SQLite file exclusively, which a WAL database refuses while another
+    // connection is open: like `prisma migrate deploy`, it runs with the gateway stopped.
+    await db?.close();
+    db = undefined;
     const { engine, provider, close } = await openSchemaEngine(database.url);
     try {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrationList(provider), filters: noFilters });
@@ -154,7 +167,8 @@ async function refusedAsAppendOnly(write: Promise<unknown>): Promise<void> {
 
 describe('the audit trail', () => {
   it('is append-only in the database itself: UPDATE and DELETE of an AuditEvent fail', async () => {
-    const prisma = db!.prisma;
+    db ??= createDatabase(databaseTarget(database.url, 2));
+    const prisma = db.prisma;
     await prisma.$transaction((tx) =>
       recordAudit(tx, { action: 'MODEL_CREATED', actor: 'alice', modelName: 'm', details: { description: null, tags: [] } }),
     );

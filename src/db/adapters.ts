@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { postgresDirect, sqliteDirect, type DirectSql, type StatementRecorder } from './direct';
 import { serializedSqliteAdapter } from './sqlite-adapter';
 import type { DatabaseTarget } from './target';
 
@@ -56,11 +57,26 @@ function preparedName(query: { sql: string }): string {
  * engine) two connections that read the catalog, and a plain SQLite connection.
  */
 export function adapterFactory(target: DatabaseTarget, role: 'client' | 'migrator'): PrismaPg | PrismaBetterSqlite3 {
+  if (role === 'client') return clientAdapter(target).adapter;
+  if (target.provider === 'postgres') return new PrismaPg({ connectionString: target.url, max: 2, Client: CatalogClient as never });
+  if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+  return new PrismaBetterSqlite3({ url: target.file });
+}
+
+/** The application's adapter, and the hand-written write path on the same connections (direct.ts). */
+export function clientAdapter(target: DatabaseTarget): {
+  adapter: PrismaPg | PrismaBetterSqlite3;
+  direct: (statements: StatementRecorder, connect: () => Promise<void>) => DirectSql;
+} {
   if (target.provider === 'postgres') {
-    return role === 'client'
-      ? new PrismaPg({ connectionString: target.url, max: target.poolSize }, { statementNameGenerator: preparedName })
-      : new PrismaPg({ connectionString: target.url, max: 2, Client: CatalogClient as never });
+    const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize });
+    return {
+      // One pool (types differ only between two copies of @types/pg): Prisma and direct.ts share it.
+      adapter: new PrismaPg(pool as never, { statementNameGenerator: preparedName, disposeExternalPool: true }),
+      direct: (statements) => postgresDirect(pool, statements, pg.types),
+    };
   }
   if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
-  return role === 'client' ? serializedSqliteAdapter(target.file) : new PrismaBetterSqlite3({ url: target.file });
+  const { adapter, connection } = serializedSqliteAdapter(target.file, target.synchronous);
+  return { adapter, direct: (statements, connect) => sqliteDirect(connection(connect), statements) };
 }

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { adapterFactory } from './adapters';
+import { clientAdapter } from './adapters';
+import type { DirectSql } from './direct';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
 import type { DatabaseTarget, Provider } from './target';
@@ -49,6 +50,8 @@ export interface Database {
   /** The connection string: event listeners open their own connection with it. */
   url: string;
   statements: StatementCounter;
+  /** Hand-written SQL in one transaction on the driver itself, for the hottest writes (direct.ts). */
+  direct: DirectSql;
   close(): Promise<void>;
 }
 
@@ -67,7 +70,7 @@ export function createDatabase(target: DatabaseTarget): Database {
   const log: [{ emit: 'event'; level: 'query' }] = [{ emit: 'event', level: 'query' }];
   // Interactive transactions wait for row locks under concurrent approvals: allow for that.
   const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
-  const adapter = adapterFactory(target, 'client');
+  const { adapter, direct } = clientAdapter(target);
   const prisma =
     target.provider === 'postgres'
       ? (new PostgresClient({ adapter: adapter as PrismaPg, log, transactionOptions }) as unknown as Db)
@@ -78,5 +81,12 @@ export function createDatabase(target: DatabaseTarget): Database {
     // The event is built only for an observer: with tracing off a statement costs what it did.
     statements.record(statements.observer && { query: e.query, timestamp: new Date(e.timestamp), durationMs: Number(e.duration) }),
   );
-  return { prisma, provider: target.provider, url: target.url, statements, close: () => prisma.$disconnect() };
+  return {
+    prisma,
+    provider: target.provider,
+    url: target.url,
+    statements,
+    direct: direct(statements, () => prisma.$connect()),
+    close: () => prisma.$disconnect(),
+  };
 }

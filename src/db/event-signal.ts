@@ -14,3 +14,19 @@ export function onEventsWritten(listener: () => void): () => void {
 export function signalEventsWritten(): void {
   for (const listener of listeners) listener();
 }
+
+/**
+ * In-process note that a transaction of this process queued webhook deliveries (raised before its
+ * commit). The dispatcher is woken after a mutation only while such writes happen, so that a
+ * registry without webhooks pays no lease query per write (services/webhook-dispatcher.ts).
+ */
+const queuedListeners = new Set<() => void>();
+
+export function onDeliveriesQueued(listener: () => void): () => void {
+  queuedListeners.add(listener);
+  return () => queuedListeners.delete(listener);
+}
+
+export function signalDeliveriesQueued(count: number): void {
+  if (count > 0) for (const listener of queuedListeners) listener();
+}

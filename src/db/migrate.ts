@@ -116,6 +116,8 @@ async function migrateSqlite(path: string, migrations: Migration[]): Promise<str
   const applied: string[] = [];
   try {
     db.pragma('busy_timeout = 30000');
+    // Persistent: every later connection to the file logs ahead (db/sqlite-adapter.ts).
+    if (path !== ':memory:') db.pragma('journal_mode = WAL');
     // Off outside the transaction (inside it the pragma is a no-op): a migration that rebuilds
     // a table must not cascade deletes from it. foreign_key_check below verifies the result.
     db.pragma('foreign_keys = OFF');

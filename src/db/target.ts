@@ -10,7 +10,15 @@ export type Provider = 'sqlite' | 'postgres';
  * in one place (adapters.ts), for the application's client and for the migrator alike.
  */
 export type DatabaseTarget =
-  | { provider: 'sqlite'; url: string; /** Relative to the working directory. */ file: string; poolSize: number }
+  | {
+      provider: 'sqlite';
+      url: string;
+      /** Relative to the working directory. */
+      file: string;
+      poolSize: number;
+      /** When commits reach the disk (sqlite-adapter.ts); NORMAL unless said. */
+      synchronous?: 'NORMAL' | 'FULL';
+    }
   | { provider: 'postgres'; url: string; poolSize: number };
 
 export class DatabaseUrlError extends Error {}

@@ -93,7 +93,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       storableTextPlugin(),
       ...(config.introspectionNeedsToken ? [introspectionNeedsTokenPlugin()] : []),
       observabilityPlugin(logger, metrics),
-      ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wake())] : []),
+      ...(webhooks ? [webhookWakePlugin(() => webhooks.dispatcher.wakeAfterWrite())] : []),
       refusalPlugin(),
       ...(tracing ? [tracing.plugin] : []),
     ],

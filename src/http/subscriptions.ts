@@ -32,6 +32,8 @@ interface Connection {
   /** Names of the keys this connection acts as (its connectionParams' and its operations'). */
   keys: Set<string>;
   principal: Principal | null;
+  /** Ends this connection's claim on the event feed (EventFeed.retain). */
+  release: () => void;
 }
 
 type Ctx = WsContext<Record<string, unknown> | undefined, Extra>;
@@ -104,7 +106,12 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
       async onConnect(ctx: Ctx) {
         try {
           const principal = await authenticate(ctx.connectionParams, config.allowAnonymousRead ? ANONYMOUS : null);
-          const connection: Connection = { principal, keys: new Set(principal && principal.id ? [principal.name] : []) };
+          const connection: Connection = {
+            principal,
+            keys: new Set(principal && principal.id ? [principal.name] : []),
+            // The revocation watch below needs every event while the connection is open.
+            release: services.events.retain(),
+          };
           open.set(ctx.extra.socket, connection);
           return true;
         } catch (error) {
@@ -113,6 +120,7 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
         }
       },
       onClose(ctx: Ctx) {
+        open.get(ctx.extra.socket)?.release();
         open.delete(ctx.extra.socket);
       },
       async onSubscribe(ctx: Ctx, _id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/client';
+import type { Database } from '../db/client';
 import { pageArgs, toPage, type KeysetQuery } from '../db/keyset';
 import {
   auditWhere,
@@ -8,15 +8,14 @@ import {
   type AuditFilter,
   type AuditRow,
 } from '../db/repositories/audit.repository';
+import type { SqlRunner } from '../db/direct';
 import {
   insertRequest,
   lockModelNamed,
   lockModelOfRequest,
   readRequestState,
   readTargetState,
-  resolveRequest,
-  writeDecision,
-  writeStageChange,
+  writeOutcome,
   type RequestState,
   type TargetState,
 } from '../db/repositories/governance.repository';
@@ -31,7 +30,7 @@ import {
   type RequestRow,
 } from '../db/repositories/request.repository';
 import type { VersionRow } from '../db/repositories/version.repository';
-import { auditEvent, type AuditEvent } from '../domain/audit';
+import { auditEvent } from '../domain/audit';
 import { notFound } from '../domain/errors';
 import {
   approvalOutcome,
@@ -40,7 +39,6 @@ import {
   rejectionOutcome,
   requestOutcome,
   type Outcome,
-  type StageChange,
 } from '../domain/governance';
 import { validateModelName, validateText } from '../domain/names';
 import { pageSize, type Listing } from '../domain/paging';
@@ -143,95 +141,79 @@ export class GovernanceService {
   async requestTransition(actor: Principal, input: RequestTransitionInput): Promise<Decided> {
     const command = commandOf(input);
     const comment = validateText(input.comment, 'comment');
-    return this.db.prisma.$transaction(async (tx) => {
-      const state = await this.lockedTarget(tx, input);
-      const planned = requestOutcome({ model: state.model, version: state.version, command, actor, comment, now: new Date() });
-      const request = await insertRequest(tx, planned.request);
-      return this.write(tx, planned.then(request.id), { request, version: state.versionRow! });
+    return this.db.direct.transaction(async (sql) => {
+      const state = await this.lockedTarget(sql, input);
+      const now = new Date();
+      const planned = requestOutcome({ model: state.model, version: state.version, command, actor, comment, now });
+      const request = await insertRequest(sql, planned.request, now);
+      return this.write(sql, planned.then(request.id), { request, version: state.versionRow! }, now);
     });
   }
 
   async approve(actor: Principal, id: number, commentInput?: string | null): Promise<Decided> {
     const comment = validateText(commentInput, 'comment');
-    return this.db.prisma.$transaction(async (tx) => {
-      const state = await this.lockedRequest(tx, id);
-      return this.write(tx, approvalOutcome({ ...state, actor, comment, now: new Date() }), state.rows);
-    });
+    return this.decide(id, (state, now) => approvalOutcome({ ...state, actor, comment, now }));
   }
 
   async reject(actor: Principal, id: number, commentInput?: string | null): Promise<Decided> {
     const comment = validateText(commentInput, 'comment');
-    return this.db.prisma.$transaction(async (tx) => {
-      const state = await this.lockedRequest(tx, id);
-      return this.write(tx, rejectionOutcome({ ...state, modelName: state.model.name, actor, comment, now: new Date() }), state.rows);
-    });
+    return this.decide(id, (state, now) => rejectionOutcome({ ...state, modelName: state.model.name, actor, comment, now }));
   }
 
   async cancel(actor: Principal, id: number, commentInput?: string | null): Promise<Decided> {
     const comment = validateText(commentInput, 'comment');
-    return this.db.prisma.$transaction(async (tx) => {
-      const state = await this.lockedRequest(tx, id);
-      return this.write(tx, cancellationOutcome({ ...state, modelName: state.model.name, actor, comment, now: new Date() }), state.rows);
-    });
+    return this.decide(id, (state, now) => cancellationOutcome({ ...state, modelName: state.model.name, actor, comment, now }));
   }
 
   /** ADMIN's direct change: no approvals, same checks and gates, recorded like any change. */
   async transitionDirect(actor: Principal, input: RequestTransitionInput): Promise<VersionRow> {
     const command = commandOf(input);
     const comment = validateText(input.comment, 'comment');
-    return this.db.prisma.$transaction(async (tx) => {
-      const state = await this.lockedTarget(tx, input);
-      const outcome = directTransitionOutcome({ model: state.model, version: state.version, command, actor, comment, now: new Date() });
-      return (await this.write(tx, outcome, { request: null, version: state.versionRow! })).version;
+    return this.db.direct.transaction(async (sql) => {
+      const state = await this.lockedTarget(sql, input);
+      const now = new Date();
+      const outcome = directTransitionOutcome({ model: state.model, version: state.version, command, actor, comment, now });
+      return (await this.write(sql, outcome, { request: null, version: state.versionRow! }, now)).version;
+    });
+  }
+
+  /** A decision on a request: read it under its model's lock, let the domain decide, write that. */
+  private decide(id: number, outcomeOf: (state: RequestState, now: Date) => Outcome): Promise<Decided> {
+    return this.db.direct.transaction(async (sql) => {
+      await lockModelOfRequest(sql, id);
+      const state = await readRequestState(sql, id);
+      if (!state) throw notFound('No such transition request');
+      const now = new Date();
+      return this.write(sql, outcomeOf(state, now), state.rows, now);
     });
   }
 
   /** The model and version a stage change targets, read under the model's lock. */
-  private async lockedTarget(tx: Tx, input: { name: string; version: number; toStage: Stage }): Promise<TargetState> {
+  private async lockedTarget(sql: SqlRunner, input: { name: string; version: number; toStage: Stage }): Promise<TargetState> {
     const notFoundModel = () => notFound(`No registered model named "${input.name}"`);
     if (!isLookupable(input.name)) throw notFoundModel();
-    await lockModelNamed(tx, this.db.provider, input.name);
-    const state = await readTargetState(tx, this.db.provider, input);
+    await lockModelNamed(sql, input.name);
+    const state = await readTargetState(sql, input);
     if (!state) throw notFoundModel();
     return state;
   }
 
-  /** A request of a live version and what deciding it needs, read under its model's lock. */
-  private async lockedRequest(tx: Tx, id: number): Promise<RequestState> {
-    await lockModelOfRequest(tx, this.db.provider, id);
-    const state = await readRequestState(tx, this.db.provider, id);
-    if (!state) throw notFound('No such transition request');
-    return state;
-  }
-
-  /** Writes what the domain decided, in order: decision, request status, stage change, audit. */
+  /**
+   * Writes what the domain decided (governance.repository.ts) and returns the request and version
+   * as they now are: the rows read under the lock with the outcome applied, not read again.
+   */
   private async write<R extends RequestRow | null>(
-    tx: Tx,
+    sql: SqlRunner,
     outcome: Outcome,
     rows: { request: R; version: VersionRow },
+    now: Date,
   ): Promise<{ request: R; version: VersionRow }> {
-    let { request, version } = rows;
-    if (outcome.decision) request = ((await writeDecision(tx, this.db.provider, outcome.decision, outcome.resolve)) ?? request) as R;
-    else if (outcome.resolve) request = (await resolveRequest(tx, outcome.resolve)) as R;
-    const audit = [...outcome.audit];
-    if (outcome.change) {
-      const applied = await this.applyStageChange(tx, outcome.change);
-      version = applied.version;
-      audit.push(...applied.audit);
-    }
-    await recordAudit(tx, ...audit);
+    await writeOutcome(sql, outcome, outcome.audit, now);
+    const { resolve, change } = outcome;
+    const request = (rows.request && resolve ? { ...rows.request, status: resolve.status, resolvedAt: resolve.at } : rows.request) as R;
+    const moved = change?.moves.find((m) => m.versionId === rows.version.id);
+    const version = moved ? { ...rows.version, stage: moved.toStage, updatedAt: change!.at } : rows.version;
     return { request, version };
-  }
-
-  /**
-   * The one place a stage change is applied (approval that applies, a request applied at once,
-   * a direct transition; archives by promotion are part of the change). Returns the moved
-   * version and the audit events its consequences add beyond the change's own, which the
-   * domain already recorded in the outcome.
-   */
-  private async applyStageChange(tx: Tx, change: StageChange): Promise<{ version: VersionRow; audit: AuditEvent[] }> {
-    const version = await writeStageChange(tx, change);
-    return { version, audit: [] };
   }
 
   /** Query.transitionRequests: requests of live versions, newest first unless `orderBy` says otherwise. */

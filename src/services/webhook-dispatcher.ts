@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/client';
+import { onDeliveriesQueued } from '../db/event-signal';
 import { findAuditEventsByIds, type AuditRow } from '../db/repositories/audit.repository';
 import {
   findDueDeliveries,
@@ -14,6 +15,9 @@ import { toGlobalId } from '../domain/ids';
 import { afterAttempt, isSuccess, type RetrySchedule } from '../domain/webhook-retry';
 import type { WebhookBody } from '../domain/webhooks';
 import { signWebhook } from './webhook-signature';
+
+/** How long after this process queued deliveries its writes still wake the dispatcher. */
+const RECENTLY_QUEUED_MS = 5_000;
 
 /** One signed POST, as the transport (src/http/webhook-transport.ts) sends it. */
 export interface WebhookRequest {
@@ -96,6 +100,9 @@ export class WebhookDispatcher {
   private wakeUp: (() => void) | undefined;
   private readonly draining = new Set<Promise<void>>();
   private leases = 0;
+  /** When a transaction of this process last queued deliveries (ms). */
+  private queuedAt = 0;
+  private stopNoting: (() => void) | undefined;
 
   constructor(
     private readonly db: Database,
@@ -105,17 +112,28 @@ export class WebhookDispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopNoting = onDeliveriesQueued(() => (this.queuedAt = Date.now()));
     this.loop = this.run();
   }
 
-  /** Sends sooner than the next poll (after a local write, say). */
+  /** Sends sooner than the next poll. */
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /**
+   * After a write has committed: leases at once if this process queued deliveries lately. The
+   * write that queued them may commit after another one's wake-up has found nothing yet, so
+   * every write wakes while deliveries are being queued; a registry without webhooks never does.
+   */
+  wakeAfterWrite(): void {
+    if (Date.now() - this.queuedAt < RECENTLY_QUEUED_MS) this.wake();
   }
 
   /** Stops leasing, aborts attempts in flight (they stay due and go out again later) and waits for the loop. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopNoting?.();
     this.abort.abort();
     this.wake();
     await this.loop;

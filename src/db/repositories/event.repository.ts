@@ -4,6 +4,8 @@ import type { AuditRow } from './audit.repository';
 
 /** The channel that tells every gateway process that events were committed. */
 export const EVENTS_CHANNEL = 'modelgate_events';
+/** The key of the transaction-level advisory lock that orders event ids (sequenceEvents). */
+export const EVENT_ORDER_LOCK = `hashtextextended('modelgate.audit_events', 0)`;
 
 /**
  * Makes the ids of audit events follow commit order, and wakes the readers; called by
@@ -29,7 +31,7 @@ export const EVENTS_CHANNEL = 'modelgate_events';
  */
 export async function sequenceEvents(tx: Tx): Promise<void> {
   if (isPostgres(tx)) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended('modelgate.audit_events', 0)), pg_notify(${EVENTS_CHANNEL}, '')`;
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK}), pg_notify($1, '')`, EVENTS_CHANNEL);
   } else {
     signalEventsWritten();
   }

@@ -1,38 +1,47 @@
-import type { Provider, Tx } from '../client';
-import { Prisma } from '../generated/sqlite/client';
-import type { Outcome, GovernedVersion, ModelState, PendingRequest, RequestWithDecisions, StageChange } from '../../domain/governance';
-import type { NewRequest, DecisionRow as DecisionToWrite } from '../../domain/governance';
+import type { Provider } from '../client';
+import { SqlBuilder, type BuiltSql, type SqlRunner } from '../direct';
+import { signalDeliveriesQueued, signalEventsWritten } from '../event-signal';
+import type { Outcome, GovernedVersion, ModelState, PendingRequest, RequestWithDecisions } from '../../domain/governance';
+import type { NewRequest } from '../../domain/governance';
+import type { AuditEvent } from '../../domain/audit';
 import { policyInForce } from '../../domain/policy';
 import type { Stage } from '../../domain/stages';
 import type { DecisionState } from '../../domain/transitions';
+import { EVENTS_CHANNEL, EVENT_ORDER_LOCK } from './event.repository';
 import { toPolicy } from './policy.repository';
-import { cancelRequests, type RequestRow } from './request.repository';
+import type { RequestRow } from './request.repository';
 import { VERSION_FIELDS } from '../sql';
 import { toVersionRow } from './search.repository';
 import type { VersionRow } from './version.repository';
+import { WEBHOOK_MATCHES } from './webhook-outbox.repository';
 
 /*
  * Governance reads what a decision needs in one statement under the model's lock, and writes
- * what the domain decided. The lock: on PostgreSQL a no-op UPDATE of the model's row, held until
- * commit; a second transaction on the same model waits there and, under READ COMMITTED, its
- * next statement sees what the first committed. On SQLite the connection runs one transaction
- * at a time (db/sqlite-adapter.ts), which is the lock already: no statement.
+ * what the domain decided, in hand-written SQL on the driver (db/direct.ts). The lock: on
+ * PostgreSQL a no-op UPDATE of the model's row, held until commit; a second transaction on the
+ * same model waits there and, under READ COMMITTED, its next statement sees what the first
+ * committed. On SQLite the connection runs one transaction at a time (db/sqlite-adapter.ts),
+ * which is the lock already: no statement.
  */
 
 /** Locks the model a request belongs to (PostgreSQL); the read that follows finds it or not. */
-export async function lockModelOfRequest(tx: Tx, provider: Provider, requestId: number): Promise<void> {
-  if (provider !== 'postgres') return;
-  await tx.$executeRaw`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion"
-    WHERE "id" = (SELECT v."modelId" FROM "TransitionRequest" r JOIN "ModelVersion" v ON v."id" = r."versionId" WHERE r."id" = ${requestId})`;
+export async function lockModelOfRequest(sql: SqlRunner, requestId: number): Promise<void> {
+  if (sql.provider !== 'postgres') return;
+  const b = new SqlBuilder(sql.provider);
+  await sql.run(
+    b.build(`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion"
+    WHERE "id" = (SELECT v."modelId" FROM "TransitionRequest" r JOIN "ModelVersion" v ON v."id" = r."versionId" WHERE r."id" = ${b.int(requestId)})`),
+  );
 }
 
 /**
  * Locks a model by name (PostgreSQL). A rename that commits while this waits is re-checked
  * against the name, so the row locked, if any, is the one that bears the name until commit.
  */
-export async function lockModelNamed(tx: Tx, provider: Provider, name: string): Promise<void> {
-  if (provider !== 'postgres') return;
-  await tx.$executeRaw`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion" WHERE "name" = ${name}`;
+export async function lockModelNamed(sql: SqlRunner, name: string): Promise<void> {
+  if (sql.provider !== 'postgres') return;
+  const b = new SqlBuilder(sql.provider);
+  await sql.run(b.build(`UPDATE "RegisteredModel" SET "lastVersion" = "lastVersion" WHERE "name" = ${b.text(name)}`));
 }
 
 // ---- the one-statement reads: JSON aggregates of the children, per dialect ----
@@ -40,20 +49,19 @@ export async function lockModelNamed(tx: Tx, provider: Provider, name: string): 
 interface Dialect {
   object(pairs: [string, string][]): string;
   array(objectSql: string): string;
-  stage(param: Stage): Prisma.Sql;
 }
 const DIALECTS: Record<Provider, Dialect> = {
   sqlite: {
     object: (pairs) => `json_object(${pairs.map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
     array: (obj) => `json_group_array(${obj})`,
-    stage: (s) => Prisma.sql`${s}`,
   },
   postgres: {
     object: (pairs) => `json_build_object(${pairs.map(([k, v]) => `'${k}', ${v}`).join(', ')})`,
     array: (obj) => `COALESCE(json_agg(${obj}), '[]'::json)`,
-    stage: (s) => Prisma.sql`CAST(${s} AS "Stage")`,
   },
 };
+const jsonArray = (d: Dialect, alias: string, columns: string[], as: Record<string, string> = {}) =>
+  d.array(d.object(columns.map((c) => [c, as[c] ?? `${alias}."${c}"`])));
 
 const REQUEST_COLUMNS = [
   'id',
@@ -76,61 +84,30 @@ const unprefixed = (raw: Record<string, unknown>, alias: string) =>
 
 /**
  * The children every governance decision reads, as JSON columns of one row: the version's
- * metrics, the policies for the target stage, the model's live versions in the target stage and
- * the PENDING requests of its live versions. `m`, `v` and `target` name the outer row's model,
- * version and target stage.
+ * metrics, the policies for the target stage, the model's live versions in the target stage,
+ * the PENDING requests of its live versions and its current deployments. `m`, `v` and `target`
+ * name the outer row's model, version and target stage.
  */
-function childrenSql(d: Dialect, target: Prisma.Sql): Prisma.Sql {
-  const metrics = d.array(
-    d.object([
-      ['key', 'x."key"'],
-      ['value', 'x."value"'],
-    ]),
-  );
-  const policies = d.array(
-    d.object([
-      ['modelId', 'p."modelId"'],
-      ['stage', 'p."stage"'],
-      ['requiredApprovals', 'p."requiredApprovals"'],
-      ['allowSelfApproval', 'p."allowSelfApproval"'],
-      ['metricGates', 'p."metricGates"'],
-    ]),
-  );
-  const inTarget = d.array(
-    d.object([
-      ['id', 'o."id"'],
-      ['version', 'o."version"'],
-      ['stage', 'o."stage"'],
-    ]),
-  );
-  const pending = d.array(
-    d.object([
-      ['id', 'q."id"'],
-      ['versionId', 'q."versionId"'],
-      ['fromStage', 'q."fromStage"'],
-      ['toStage', 'q."toStage"'],
-    ]),
-  );
-  const deployed = d.array(
-    d.object([
-      ['id', 'dp."id"'],
-      ['versionId', 'dp."versionId"'],
-      ['environment', 'e."name"'],
-      ['requiredStage', 'e."requiredStage"'],
-    ]),
-  );
-  return Prisma.sql`
-    (SELECT ${Prisma.raw(deployed)} FROM "Deployment" dp JOIN "Environment" e ON e."id" = dp."environmentId"
+function childrenSql(d: Dialect, target: string): string {
+  const policies = jsonArray(d, 'p', ['modelId', 'stage', 'requiredApprovals', 'allowSelfApproval', 'metricGates']);
+  const deployed = jsonArray(d, 'dp', ['id', 'versionId', 'environment', 'requiredStage'], {
+    environment: 'e."name"',
+    requiredStage: 'e."requiredStage"',
+  });
+  return `
+    (SELECT ${deployed} FROM "Deployment" dp JOIN "Environment" e ON e."id" = dp."environmentId"
       WHERE dp."modelId" = m."id" AND dp."currentKey" IS NOT NULL) AS "deployed",
-    (SELECT ${Prisma.raw(metrics)} FROM "VersionMetric" x WHERE x."versionId" = v."id") AS "metrics",
-    (SELECT ${Prisma.raw(policies)} FROM "GovernancePolicy" p WHERE p."stage" = ${target} AND (p."scope" = '*' OR p."modelId" = m."id")) AS "policies",
-    (SELECT ${Prisma.raw(inTarget)} FROM "ModelVersion" o WHERE o."modelId" = m."id" AND o."deletedAt" IS NULL AND o."stage" = ${target}) AS "inTarget",
-    (SELECT ${Prisma.raw(pending)} FROM "TransitionRequest" q JOIN "ModelVersion" qv ON qv."id" = q."versionId"
+    (SELECT ${jsonArray(d, 'x', ['key', 'value'])} FROM "VersionMetric" x WHERE x."versionId" = v."id") AS "metrics",
+    (SELECT ${policies} FROM "GovernancePolicy" p WHERE p."stage" = ${target} AND (p."scope" = '*' OR p."modelId" = m."id")) AS "policies",
+    (SELECT ${jsonArray(d, 'o', ['id', 'version', 'stage'])} FROM "ModelVersion" o
+      WHERE o."modelId" = m."id" AND o."deletedAt" IS NULL AND o."stage" = ${target}) AS "inTarget",
+    (SELECT ${jsonArray(d, 'q', ['id', 'versionId', 'fromStage', 'toStage'])} FROM "TransitionRequest" q JOIN "ModelVersion" qv ON qv."id" = q."versionId"
       WHERE qv."modelId" = m."id" AND qv."deletedAt" IS NULL AND q."status" = 'PENDING') AS "pending"`;
 }
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const bool = (value: unknown) => value === true || value === 1 || value === '1' || value === 'true';
+const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
 
 function modelState(raw: Record<string, unknown>, stage: Stage): ModelState {
   type PolicyJson = { modelId: number | null; stage: Stage; requiredApprovals: number; allowSelfApproval: unknown; metricGates: string };
@@ -157,9 +134,8 @@ function governedVersion(row: VersionRow, raw: Record<string, unknown>): Governe
   };
 }
 
-/** A raw request row as Prisma's own queries return it. */
+/** A raw request row as either driver returns it. */
 function toRequestRow(raw: Record<string, unknown>): RequestRow {
-  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
   return {
     id: Number(raw.id),
     versionId: Number(raw.versionId),
@@ -187,23 +163,20 @@ export interface RequestState {
  * decisions, its version with metrics, and its model's state for the target stage. Null when
  * there is no such request.
  */
-export async function readRequestState(tx: Tx, provider: Provider, requestId: number): Promise<RequestState | null> {
-  const d = DIALECTS[provider];
-  const decisions = d.array(
-    d.object([
-      ['approver', 'dd."approver"'],
-      ['decision', 'dd."decision"'],
-    ]),
-  );
-  const [raw] = await tx.$queryRaw<Record<string, unknown>[]>`
-    SELECT ${Prisma.raw(prefixed('r', REQUEST_COLUMNS))}, ${Prisma.raw(prefixed('v', VERSION_COLUMNS))},
+export async function readRequestState(sql: SqlRunner, requestId: number): Promise<RequestState | null> {
+  const d = DIALECTS[sql.provider];
+  const b = new SqlBuilder(sql.provider);
+  const [raw] = await sql.rows(
+    b.build(`
+    SELECT ${prefixed('r', REQUEST_COLUMNS)}, ${prefixed('v', VERSION_COLUMNS)},
       m."id" AS "m_id", m."name" AS "m_name",
-      (SELECT ${Prisma.raw(decisions)} FROM "ApprovalDecision" dd WHERE dd."requestId" = r."id") AS "decisions",
-      ${childrenSql(d, Prisma.sql`r."toStage"`)}
+      (SELECT ${jsonArray(d, 'dd', ['approver', 'decision'])} FROM "ApprovalDecision" dd WHERE dd."requestId" = r."id") AS "decisions",
+      ${childrenSql(d, 'r."toStage"')}
     FROM "TransitionRequest" r
       JOIN "ModelVersion" v ON v."id" = r."versionId"
       JOIN "RegisteredModel" m ON m."id" = v."modelId"
-    WHERE r."id" = ${requestId} AND v."deletedAt" IS NULL`;
+    WHERE r."id" = ${b.int(requestId)} AND v."deletedAt" IS NULL`),
+  );
   if (!raw) return null;
   const request = toRequestRow(unprefixed(raw, 'r'));
   const version = toVersionRow(unprefixed(raw, 'v'));
@@ -224,17 +197,19 @@ export interface TargetState {
 
 /** The model by name, its live version by number and the model's state for a target stage, in one statement. */
 export async function readTargetState(
-  tx: Tx,
-  provider: Provider,
+  sql: SqlRunner,
   target: { name: string; version: number; toStage: Stage },
 ): Promise<TargetState | null> {
-  const d = DIALECTS[provider];
-  const [raw] = await tx.$queryRaw<Record<string, unknown>[]>`
-    SELECT m."id" AS "m_id", m."name" AS "m_name", ${Prisma.raw(prefixed('v', VERSION_COLUMNS))},
-      ${childrenSql(d, d.stage(target.toStage))}
+  const d = DIALECTS[sql.provider];
+  const b = new SqlBuilder(sql.provider);
+  const [raw] = await sql.rows(
+    b.build(`
+    SELECT m."id" AS "m_id", m."name" AS "m_name", ${prefixed('v', VERSION_COLUMNS)},
+      ${childrenSql(d, b.enum(target.toStage, 'Stage'))}
     FROM "RegisteredModel" m
-      LEFT JOIN "ModelVersion" v ON v."modelId" = m."id" AND v."version" = ${target.version} AND v."deletedAt" IS NULL
-    WHERE m."name" = ${target.name}`;
+      LEFT JOIN "ModelVersion" v ON v."modelId" = m."id" AND v."version" = ${b.int(target.version)} AND v."deletedAt" IS NULL
+    WHERE m."name" = ${b.text(target.name)}`),
+  );
   if (!raw) return null;
   const versionRow = raw.v_id == null ? null : toVersionRow(unprefixed(raw, 'v'));
   return {
@@ -246,56 +221,125 @@ export async function readTargetState(
 
 // ---- writes: exactly what the domain's outcome says ----
 
-export function insertRequest(tx: Tx, request: NewRequest): Promise<RequestRow> {
-  return tx.transitionRequest.create({ data: request });
+/** Inserts a request; its createdAt is the command's time. */
+export async function insertRequest(sql: SqlRunner, request: NewRequest, createdAt: Date): Promise<RequestRow> {
+  const b = new SqlBuilder(sql.provider);
+  const [{ id }] = await sql.rows<{ id: number }>(
+    b.build(`INSERT INTO "TransitionRequest" ("versionId", "fromStage", "toStage", "status", "requestedBy", "comment",
+      "archiveExistingVersions", "requiredApprovals", "createdAt", "resolvedAt")
+    VALUES (${b.int(request.versionId)}, ${b.enum(request.fromStage, 'Stage')}, ${b.enum(request.toStage, 'Stage')},
+      ${b.enum(request.status, 'RequestStatus')}, ${b.text(request.requestedBy)}, ${b.text(request.comment)},
+      ${b.bool(request.archiveExistingVersions)}, ${b.int(request.requiredApprovals)}, ${b.date(createdAt)}, ${b.date(request.resolvedAt)})
+    RETURNING "id"`),
+  );
+  return { id: Number(id), ...request, createdAt };
 }
 
 /**
- * Records a decision and, when it ends the request, the request's new status. On PostgreSQL both
- * in one statement (a data-modifying CTE); SQLite runs them one after the other. Returns the
- * request when it changed. Timestamps are written from the application's clock in UTC, as Prisma
- * writes them, never the column default (CURRENT_TIMESTAMP follows the session's time zone).
+ * The writes of an outcome, each one statement: the decision, the request's new status, the
+ * stage change (the versions' stages, one StageTransition per move, the superseded requests and
+ * the model's updatedAt: a stage change updates its model, as in MLflow). Timestamps are the
+ * command's time from the application's clock, in UTC, never a column default.
  */
-export async function writeDecision(
-  tx: Tx,
-  provider: Provider,
-  decision: DecisionToWrite,
-  resolve: Outcome['resolve'],
-): Promise<RequestRow | null> {
-  if (resolve && provider === 'postgres') {
-    const [row] = await tx.$queryRaw<Record<string, unknown>[]>`
-      WITH decided AS (
-        INSERT INTO "ApprovalDecision" ("requestId", "approver", "decision", "comment", "createdAt")
-        VALUES (${decision.requestId}, ${decision.approver}, CAST(${decision.decision} AS "Decision"), ${decision.comment}, ${resolve.at})
-      )
-      UPDATE "TransitionRequest" SET "status" = CAST(${resolve.status} AS "RequestStatus"), "resolvedAt" = ${resolve.at}
-      WHERE "id" = ${resolve.requestId} RETURNING *`;
-    return toRequestRow(row);
+function outcomeWrites(next: () => SqlBuilder, outcome: Outcome, at: Date): BuiltSql[] {
+  const writes: BuiltSql[] = [];
+  const { decision, resolve, change } = outcome;
+  let b = next();
+  const push = (text: string) => {
+    writes.push(b.build(text));
+    b = next();
+  };
+  if (decision) {
+    push(`INSERT INTO "ApprovalDecision" ("requestId", "approver", "decision", "comment", "createdAt")
+      VALUES (${b.int(decision.requestId)}, ${b.text(decision.approver)}, ${b.enum(decision.decision, 'Decision')}, ${b.text(decision.comment)}, ${b.date(at)})`);
   }
-  await tx.approvalDecision.create({ data: decision, select: { id: true } });
-  return resolve && resolveRequest(tx, resolve);
+  if (resolve) {
+    push(`UPDATE "TransitionRequest" SET "status" = ${b.enum(resolve.status, 'RequestStatus')}, "resolvedAt" = ${b.date(resolve.at)}
+      WHERE "id" = ${b.int(resolve.requestId)}`);
+  }
+  if (change) {
+    const [target] = change.moves;
+    let when = b.date(change.at);
+    push(`UPDATE "ModelVersion"
+      SET "stage" = CASE WHEN "id" = ${b.int(target.versionId)} THEN ${b.enum(target.toStage, 'Stage')} ELSE 'ARCHIVED' END, "updatedAt" = ${when}
+      WHERE "id" IN (${b.ints(change.moves.map((m) => m.versionId))})`);
+    when = b.date(change.at);
+    const actor = b.text(change.actor);
+    const moves = change.moves.map(
+      (m) =>
+        `(${b.int(m.versionId)}, ${b.enum(m.fromStage, 'Stage')}, ${b.enum(m.toStage, 'Stage')}, ${when}, ${actor}, ${b.int(m.requestId)})`,
+    );
+    push(`INSERT INTO "StageTransition" ("versionId", "fromStage", "toStage", "at", "actor", "requestId") VALUES ${moves.join(', ')}`);
+    if (change.superseded.length) {
+      when = b.date(change.at);
+      push(`UPDATE "TransitionRequest" SET "status" = 'CANCELLED', "resolvedAt" = ${when}
+        WHERE "id" IN (${b.ints(change.superseded)}) AND "status" = 'PENDING'`);
+    }
+    push(`UPDATE "RegisteredModel" SET "updatedAt" = ${b.date(change.at)} WHERE "id" = ${b.int(change.modelId)}`);
+  }
+  return writes;
 }
 
-/** Ends a request (the domain checked it is PENDING, under the lock). */
-export function resolveRequest(tx: Tx, resolve: NonNullable<Outcome['resolve']>): Promise<RequestRow> {
-  return tx.transitionRequest.update({ where: { id: resolve.requestId }, data: { status: resolve.status, resolvedAt: resolve.at } });
+/** The audit events as a VALUES list in their order (ord), for INSERT ... SELECT. */
+function auditValues(b: SqlBuilder, events: readonly AuditEvent[], at: Date): string {
+  const when = b.date(at);
+  const rows = events.map(
+    (e, i) =>
+      `(${b.int(i)}, ${b.text(e.action)}, ${b.text(e.actor)}, ${b.text(e.modelName ?? null)}, ${b.int(e.version ?? null)}, ${when}, ${b.text(JSON.stringify(e.details))})`,
+  );
+  // VALUES names its columns column1, column2, ... on both databases.
+  const names = ['ord', 'action', 'actor', 'modelName', 'version', 'at', 'details'].map((c, i) => `column${i + 1} AS "${c}"`);
+  return `(SELECT ${names.join(', ')} FROM (VALUES ${rows.join(', ')}) AS t) AS a`;
 }
+
+/** Queues the deliveries of the events of `events` (id, action, modelName, at) to every webhook that receives them. */
+const queueDeliveries = (events: string) => `
+  INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "createdAt", "nextAttemptAt")
+  SELECT w."id", e."id", e."at", e."at" FROM ${events} e CROSS JOIN "Webhook" w
+  WHERE w."active" = TRUE AND ${WEBHOOK_MATCHES}
+  ORDER BY e."id", w."id"`;
 
 /**
- * Writes a stage change: the target version's new stage (returned), the archived ones', one
- * StageTransition row per move, the superseded requests, and the model's updatedAt (a stage
- * change updates its model, as in MLflow).
+ * Writes an outcome and its audit events (with their webhook deliveries: the outbox), as the
+ * transaction's last statements.
+ *
+ * PostgreSQL: ONE statement of data-modifying CTEs. The event-order lock (event.repository.ts)
+ * is taken after every other write of the statement has run (it reads their results), as the
+ * last lock of the transaction, and before the audit rows take their ids (their rows need it).
+ * SQLite: one statement per write, the readers woken in process, then events and deliveries.
  */
-export async function writeStageChange(tx: Tx, change: StageChange): Promise<VersionRow> {
-  const [target, ...archived] = change.moves;
-  const version = await tx.modelVersion.update({ where: { id: target.versionId }, data: { stage: target.toStage } });
-  if (archived.length) {
-    await tx.modelVersion.updateMany({ where: { id: { in: archived.map((m) => m.versionId) } }, data: { stage: 'ARCHIVED' } });
+export async function writeOutcome(sql: SqlRunner, outcome: Outcome, audit: readonly AuditEvent[], at: Date): Promise<void> {
+  if (sql.provider === 'postgres') {
+    // One builder: the statement's parameters are numbered across all its parts.
+    const b = new SqlBuilder(sql.provider);
+    const writes = outcomeWrites(() => b, outcome, at);
+    const ctes = writes.map((w, i) => `w${i} AS (${w.text} RETURNING 1)`);
+    if (audit.length) {
+      const done = writes.length
+        ? `(SELECT count(*) FROM (${writes.map((_, i) => `SELECT 1 FROM w${i}`).join(' UNION ALL ')}) x)`
+        : '(SELECT 0)';
+      ctes.push(
+        `seq AS (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK}), pg_notify('${EVENTS_CHANNEL}', '') FROM ${done} AS written("n"))`,
+        `ev AS (INSERT INTO "AuditEvent" ("action", "actor", "modelName", "version", "at", "details")
+          SELECT a."action", a."actor", a."modelName", a."version", a."at", a."details" FROM ${auditValues(b, audit, at)} CROSS JOIN seq
+          ORDER BY a."ord" RETURNING "id", "action", "modelName", "at")`,
+      );
+    }
+    if (ctes.length)
+      signalDeliveriesQueued(await sql.run(b.build(`WITH ${ctes.join(',\n')}\n${audit.length ? queueDeliveries('ev') : 'SELECT 1'}`)));
+    return;
   }
-  await tx.stageTransition.createMany({
-    data: change.moves.map((m) => ({ ...m, actor: change.actor, at: change.at })),
-  });
-  await cancelRequests(tx, change.superseded, change.at);
-  await tx.registeredModel.update({ where: { id: change.modelId }, data: { updatedAt: change.at }, select: { id: true } });
-  return version;
+  for (const write of outcomeWrites(() => new SqlBuilder(sql.provider), outcome, at)) await sql.run(write);
+  if (!audit.length) return;
+  signalEventsWritten();
+  const events = new SqlBuilder(sql.provider);
+  const ids = await sql.rows<{ id: number }>(
+    events.build(`INSERT INTO "AuditEvent" ("action", "actor", "modelName", "version", "at", "details")
+      SELECT a."action", a."actor", a."modelName", a."version", a."at", a."details" FROM ${auditValues(events, audit, at)}
+      ORDER BY a."ord" RETURNING "id"`),
+  );
+  const queue = new SqlBuilder(sql.provider);
+  signalDeliveriesQueued(
+    await sql.run(queue.build(queueDeliveries(`(SELECT * FROM "AuditEvent" WHERE "id" IN (${queue.ints(ids.map((r) => r.id))}))`))),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Tx } from '../client';
+import { signalDeliveriesQueued } from '../event-signal';
 import { Prisma } from '../generated/sqlite/client';
 
 /**
@@ -9,10 +10,11 @@ import { Prisma } from '../generated/sqlite/client';
  * values are rows of "WebhookFilter" (portable SQL: no JSON functions, which differ between
  * SQLite and PostgreSQL); "[]" in the webhook's own column says the filter is empty.
  */
-const MATCHES = Prisma.sql`(w."actions" = '[]' OR EXISTS (SELECT 1 FROM "WebhookFilter" f
+export const WEBHOOK_MATCHES = `(w."actions" = '[]' OR EXISTS (SELECT 1 FROM "WebhookFilter" f
         WHERE f."webhookId" = w."id" AND f."field" = 'action' AND f."value" = e."action"))
   AND (w."modelNames" = '[]' OR EXISTS (SELECT 1 FROM "WebhookFilter" f
         WHERE f."webhookId" = w."id" AND f."field" = 'modelName' AND f."value" = e."modelName"))`;
+const MATCHES = Prisma.raw(WEBHOOK_MATCHES);
 
 /** The INSERT ... SELECT that queues deliveries of the events in `events` (a table or a CTE: id, action, modelName, at). */
 function queueFrom(events: Prisma.Sql): Prisma.Sql {
@@ -29,13 +31,14 @@ function queueFrom(events: Prisma.Sql): Prisma.Sql {
  * CTE), so that the outbox costs a write no statement of its own.
  */
 export async function insertEventsQueuingDeliveries(tx: Tx, rows: Prisma.Sql[]): Promise<void> {
-  await tx.$executeRaw`
+  const queued = await tx.$executeRaw`
     WITH ev AS (
       INSERT INTO "AuditEvent" ("action", "actor", "modelName", "version", "details")
       VALUES ${Prisma.join(rows)}
       RETURNING "id", "action", "modelName", "at"
     )
     ${queueFrom(Prisma.sql`ev`)}`;
+  signalDeliveriesQueued(queued);
 }
 
 /**
@@ -44,18 +47,22 @@ export async function insertEventsQueuingDeliveries(tx: Tx, rows: Prisma.Sql[]):
  */
 export async function queueDeliveries(tx: Tx, eventIds: readonly number[]): Promise<void> {
   if (!eventIds.length) return;
-  await tx.$executeRaw(queueFrom(Prisma.sql`(SELECT * FROM "AuditEvent" WHERE "id" IN (${Prisma.join([...eventIds])}))`));
+  signalDeliveriesQueued(
+    await tx.$executeRaw(queueFrom(Prisma.sql`(SELECT * FROM "AuditEvent" WHERE "id" IN (${Prisma.join([...eventIds])}))`)),
+  );
 }
 
 /**
  * Queues again, oldest first, every event after `afterEventId` that the webhook's filters match;
  * returns how many. An inactive webhook's deliveries wait until it is active again.
  */
-export function queueRedelivery(tx: Tx, webhookId: number, afterEventId: number, now: Date): Promise<number> {
-  return tx.$executeRaw`
+export async function queueRedelivery(tx: Tx, webhookId: number, afterEventId: number, now: Date): Promise<number> {
+  const queued = await tx.$executeRaw`
     INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "createdAt", "nextAttemptAt")
     SELECT w."id", e."id", ${now}, ${now}
     FROM "AuditEvent" e CROSS JOIN "Webhook" w
     WHERE w."id" = ${webhookId} AND e."id" > ${afterEventId} AND ${MATCHES}
     ORDER BY e."id"`;
+  signalDeliveriesQueued(queued);
+  return queued;
 }
