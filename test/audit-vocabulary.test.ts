@@ -1,4 +1,4 @@
-import type { AuditAction, AuditDetails } from '../src/domain/audit';
+import { AUDIT_ACTIONS, type AuditAction, type AuditDetails } from '../src/domain/audit';
 import { fromGlobalId } from '../src/domain/ids';
 import { GovAuditEventsDocument } from './__generated__/graphql';
 import { model, request, team } from './governance-fixtures';
@@ -291,6 +291,8 @@ it('records every action of the vocabulary with exactly its details, ids public'
   }));
   expect(events.length).toBeLessThan(100);
   expect([...new Set(events.map((e) => e.action))].sort()).toEqual(Object.keys(SHAPES).sort());
+  // The run-time list the filters check is the same vocabulary.
+  expect([...AUDIT_ACTIONS].sort()).toEqual(Object.keys(SHAPES).sort());
   for (const { action, details } of events) {
     const shape = SHAPES[action] as Record<string, Kind>;
     expect({ action, keys: Object.keys(details).sort() }).toEqual({ action, keys: Object.keys(shape).sort() });

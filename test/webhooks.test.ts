@@ -260,6 +260,8 @@ describe('a webhook', () => {
       [{ name: 'x', url: 'http://user:pw@127.0.0.1/' }, 'url'],
       [{ name: 'x', url: 'not a url' }, 'url'],
       [{ name: 'x', url: receiver.url, actions: ['lower'] }, 'actions'],
+      // A typo would match nothing, ever: refused rather than stored.
+      [{ name: 'x', url: receiver.url, actions: ['MODEL_CREATE'] }, 'actions'],
       [{ name: 'x', url: receiver.url, modelNames: [''] }, 'modelNames'],
     ];
     for (const [input, field] of cases) {

@@ -135,6 +135,55 @@ export interface AuditDetails {
 
 export type AuditAction = keyof AuditDetails;
 
+/**
+ * Every action, at run time: the filters of webhooks and subscriptions name actions, and a name
+ * that is none of these (a typo) would silently match nothing. The type below fails to compile
+ * when an action of AuditDetails is missing here.
+ */
+export const AUDIT_ACTIONS = [
+  'MODEL_CREATED',
+  'MODEL_UPDATED',
+  'MODEL_RENAMED',
+  'MODEL_DELETED',
+  'TAG_SET',
+  'TAG_DELETED',
+  'VERSION_CREATED',
+  'VERSION_UPDATED',
+  'VERSION_DELETED',
+  'METRICS_LOGGED',
+  'ALIAS_SET',
+  'ALIAS_DELETED',
+  'POLICY_SET',
+  'TRANSITION_REQUESTED',
+  'TRANSITION_APPROVED',
+  'TRANSITION_REJECTED',
+  'TRANSITION_CANCELLED',
+  'STAGE_CHANGED',
+  'API_KEY_CREATED',
+  'API_KEY_REVOKED',
+  'ENVIRONMENT_CREATED',
+  'ENVIRONMENT_UPDATED',
+  'ENVIRONMENT_DELETED',
+  'DEPLOYMENT_STARTED',
+  'DEPLOYMENT_STATUS_REPORTED',
+  'DEPLOYMENT_CANCELLED',
+  'DEPLOYMENT_ROLLED_BACK',
+  'DEPLOYMENT_OUT_OF_POLICY',
+  'WEBHOOK_CREATED',
+  'WEBHOOK_UPDATED',
+  'WEBHOOK_DELETED',
+  'WEBHOOK_REDELIVERED',
+] as const satisfies readonly AuditAction[];
+type Unlisted = Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]>;
+const everyActionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyActionListed;
+
+const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+
+export function isAuditAction(name: string): name is AuditAction {
+  return ACTIONS.has(name);
+}
+
 /** One audit event as a change records it; `at` and the id are the database's. */
 export type AuditEvent = {
   [A in AuditAction]: {

@@ -25,6 +25,11 @@ describe('event filters', () => {
     expect(() => eventMatcher({ actions: ['x'.repeat(257)] })).toThrow(/filter.actions values/);
     expect(() => eventMatcher({ actions: ['a\u0000'] })).toThrow(DomainError);
   });
+
+  it('refuses an action that is not in the vocabulary, which would never match', () => {
+    expect(() => eventMatcher({ actions: ['STAGE_CHANGED', 'STAGE_CHANGE'] })).toThrow(/"STAGE_CHANGE" is not an audit action/);
+    expect(eventMatcher({ actions: ['WEBHOOK_REDELIVERED'] }).actions).toEqual(new Set(['WEBHOOK_REDELIVERED']));
+  });
 });
 
 describe('event cursors', () => {

@@ -1,5 +1,7 @@
+import { isAuditAction } from './audit';
 import { badInput } from './errors';
 import { fromGlobalId } from './ids';
+import { unknownAction } from './webhooks';
 
 /** What a subscriber asked for: an empty or missing list matches everything. */
 export interface EventFilter {
@@ -29,11 +31,17 @@ function entries(values: readonly string[] | null | undefined, field: string): R
   return new Set(values);
 }
 
+function actionsOf(values: readonly string[] | null | undefined): ReadonlySet<string> | null {
+  const actions = entries(values, 'filter.actions');
+  for (const action of actions ?? []) if (!isAuditAction(action)) throw unknownAction('filter.actions', action);
+  return actions;
+}
+
 /** Validates a subscription's filter once, at subscribe time. */
 export function eventMatcher(filter: EventFilter | null | undefined): EventMatcher {
   return {
     modelNames: entries(filter?.modelNames, 'filter.modelNames'),
-    actions: entries(filter?.actions, 'filter.actions'),
+    actions: actionsOf(filter?.actions),
   };
 }
 

@@ -1,10 +1,9 @@
+import { isAuditAction } from './audit';
 import { badInput } from './errors';
 import { validateModelName } from './names';
 
 /** Webhook names are keys for updates and deletes: short and printable, like API key names. */
 const WEBHOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
-/** Audit actions are upper-case words (MODEL_CREATED, WEBHOOK_DELETED, ...). */
-const ACTION = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_URL_LENGTH = 2048;
 const MAX_FILTER_VALUES = 100;
 
@@ -43,9 +42,18 @@ function validateList(values: readonly string[] | null | undefined, field: strin
   return list;
 }
 
+/** A filter naming an action that does not exist would never match: refused, with the value named. */
+export function unknownAction(field: string, action: string) {
+  const shown = action.length > 64 ? `${action.slice(0, 64)}...` : action;
+  return badInput(`${field}: "${shown}" is not an audit action (MODEL_CREATED, TRANSITION_APPROVED, ... as on AuditEvent.action)`, {
+    field,
+    value: shown,
+  });
+}
+
 export function validateActionFilter(actions: readonly string[] | null | undefined, field = 'actions'): string[] {
   return validateList(actions, field, (action) => {
-    if (!ACTION.test(action)) throw badInput(`${field}: "${action}" is not an audit action (e.g. MODEL_CREATED)`, { field });
+    if (!isAuditAction(action)) throw unknownAction(field, action);
   });
 }
 
