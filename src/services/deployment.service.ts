@@ -27,6 +27,7 @@ import {
   validateReportedStatus,
   type DeploymentStatus,
 } from '../domain/deployments';
+import type { AuditEventOf } from '../domain/audit';
 import { conflict, notFound } from '../domain/errors';
 import { toGlobalId } from '../domain/ids';
 import { validateText } from '../domain/names';
@@ -60,6 +61,10 @@ export const DEPLOYMENTS_NEWEST_FIRST: KeysetQuery = {
 };
 
 const deploymentGid = (id: number) => toGlobalId('Deployment', id);
+
+/** The event of a status change, without who, which model and which version (changeStatus adds them). */
+type StatusEvent =
+  Pick<AuditEventOf<'DEPLOYMENT_STATUS_REPORTED'>, 'action' | 'details'> | Pick<AuditEventOf<'DEPLOYMENT_CANCELLED'>, 'action' | 'details'>;
 
 /**
  * Deploy pipelines' use cases (semantics §3, Deployments). Each runs in one transaction that
@@ -109,16 +114,12 @@ export class DeploymentService {
     const status = validateReportedStatus(input.status);
     const message = validateMessage(input.message);
     const endpointUrl = validateEndpointUrl(input.endpointUrl);
-    const result = await this.db.prisma.$transaction(async (tx) => {
-      const { row, model, environment } = await this.locked(tx, id);
-      decideReport(row, actor, status);
-      const { deployment, replaced } = await moveDeployment(tx, row, { status, message, endpointUrl, at: new Date() });
-      const version = await findVersionForDeployment(tx, { id: row.versionId });
-      await recordAudit(tx, {
+    return this.changeStatus(
+      id,
+      (row) => decideReport(row, actor, status),
+      { status, message, endpointUrl },
+      ({ row, environment, replaced }) => ({
         action: 'DEPLOYMENT_STATUS_REPORTED',
-        actor: actor.name,
-        modelName: model.name,
-        version: version?.version ?? null,
         details: {
           deploymentId: deploymentGid(row.id),
           environment: environment.name,
@@ -128,24 +129,19 @@ export class DeploymentService {
           endpointUrl,
           replacedDeploymentId: replaced ? deploymentGid(replaced.id) : null,
         },
-      });
-      return { deployment, environment: environment.name, status };
-    });
-    return this.told(result).deployment;
+      }),
+      actor,
+    );
   }
 
   async cancel(actor: Principal, id: number, commentInput?: string | null): Promise<DeploymentRow> {
     const comment = validateText(commentInput, 'comment');
-    const result = await this.db.prisma.$transaction(async (tx) => {
-      const { row, model, environment } = await this.locked(tx, id);
-      decideCancel(row, actor);
-      const { deployment } = await moveDeployment(tx, row, { status: 'CANCELLED', at: new Date() });
-      const version = await findVersionForDeployment(tx, { id: row.versionId });
-      await recordAudit(tx, {
+    return this.changeStatus(
+      id,
+      (row) => decideCancel(row, actor),
+      { status: 'CANCELLED' },
+      ({ row, environment }) => ({
         action: 'DEPLOYMENT_CANCELLED',
-        actor: actor.name,
-        modelName: model.name,
-        version: version?.version ?? null,
         details: {
           deploymentId: deploymentGid(row.id),
           environment: environment.name,
@@ -153,8 +149,30 @@ export class DeploymentService {
           reason: 'CANCELLED',
           comment,
         },
-      });
-      return { deployment, environment: environment.name, status: 'CANCELLED' as const };
+      }),
+      actor,
+    );
+  }
+
+  /**
+   * A deployment's status change: read it under its model's lock, let the domain check it, move
+   * it, and record the event `event` describes, all in one transaction; then tell the listeners.
+   */
+  private async changeStatus(
+    id: number,
+    decide: (row: DeploymentRow) => void,
+    change: { status: DeploymentStatus; message?: string | null; endpointUrl?: string | null },
+    event: (moved: { row: DeploymentRow; environment: EnvironmentRow; replaced: DeploymentRow | null }) => StatusEvent,
+    actor: Principal,
+  ): Promise<DeploymentRow> {
+    const result = await this.db.prisma.$transaction(async (tx) => {
+      const { row, model, environment } = await this.locked(tx, id);
+      decide(row);
+      const { deployment, replaced } = await moveDeployment(tx, row, { ...change, at: new Date() });
+      const version = await findVersionForDeployment(tx, { id: row.versionId });
+      const where = { actor: actor.name, modelName: model.name, version: version?.version ?? null };
+      await recordAudit(tx, { ...where, ...event({ row, environment, replaced }) });
+      return { deployment, environment: environment.name, status: change.status };
     });
     return this.told(result).deployment;
   }
