@@ -1,5 +1,5 @@
 import type { Db } from '../src/db/client';
-import { random } from './dataset';
+import { shuffled } from './dataset';
 import type { PoolVersion } from './workloads';
 
 /**
@@ -14,11 +14,8 @@ export async function approvalPool(prisma: Db, limit = 20_000): Promise<PoolVers
     orderBy: { id: 'asc' },
     take: limit,
   });
-  const pool = rows.map((r) => ({ name: r.model.name, version: r.version, stage: r.stage }));
-  const rnd = random(3);
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool;
+  return shuffled(
+    rows.map((r) => ({ name: r.model.name, version: r.version, stage: r.stage })),
+    3,
+  );
 }

@@ -104,6 +104,16 @@ export function random(seed: number): () => number {
   };
 }
 
+/** Shuffles in place (Fisher-Yates) with a seeded generator: the same order on every run. */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  const rnd = random(seed);
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
 export function versionTags(i: number, v: number, rnd: () => number): { key: string; value: string }[] {
   const values = [
     `s3://datasets/${DOMAINS[i % DOMAINS.length]}/2026-${String(1 + (v % 12)).padStart(2, '0')}`,

@@ -1,6 +1,6 @@
 import type autocannon from 'autocannon';
 import type { Db } from '../src/db/client';
-import { random } from './dataset';
+import { shuffled } from './dataset';
 import type { BenchKeys } from './keys';
 import type { Workload } from './workloads';
 
@@ -41,12 +41,7 @@ export async function deployPool(prisma: Db, limit = 20_000): Promise<DeploySlot
   const slots = [...newest.values()].flatMap((m) =>
     Array.from({ length: DEPLOY_ENVIRONMENTS }, (_, e) => ({ ...m, environment: environmentName(e) })),
   );
-  const rnd = random(5);
-  for (let i = slots.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [slots[i], slots[j]] = [slots[j], slots[i]];
-  }
-  return slots.slice(0, limit);
+  return shuffled(slots, 5).slice(0, limit);
 }
 
 const json = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
