@@ -136,4 +136,36 @@ describe('the deployments dashboard', () => {
       [MODELS_STATEMENTS, MODELS_STATEMENTS, MODELS_STATEMENTS],
     ]);
   });
+
+  it("pages every environment's history in one statement, reading first + 1 rows of each", async () => {
+    const page = `deployments(first: 2, filter: { status: [SUCCEEDED, FAILED] }) {
+      totalCount edges { node { id status } } pageInfo { hasNextPage endCursor } }`;
+    const all = await api.gql(`{ environments { name ${page} } }`);
+    expect(all.errors).toBeUndefined();
+    // token, environments, the first pages of all of them, their counts (one grouped statement)
+    expect(all.statements).toBe(4);
+    type Listed = { totalCount: number; edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    const lists = (all.data as { environments: { name: string; deployments: Listed }[] }).environments;
+    expect(lists).toHaveLength(ENVIRONMENTS);
+    // Each is what the environment's own list says, asked alone.
+    for (const { name, deployments } of lists.filter((_, i) => i % 25 === 1)) {
+      const alone = await api.data(`query($name: String!) { environment(name: $name) { ${page} } }`, { name });
+      expect((alone as { environment: { deployments: Listed } }).environment.deployments).toEqual(deployments);
+      expect(deployments.edges).toHaveLength(2);
+      expect(deployments.pageInfo.hasNextPage).toBe(deployments.totalCount > 2);
+    }
+    // A later page continues from the cursor of the shared first page.
+    const { name, deployments } = lists[1];
+    const next = await api.data(
+      `query($name: String!, $after: String) { environment(name: $name) {
+      deployments(first: 100, after: $after, filter: { status: [SUCCEEDED, FAILED] }) { edges { node { id } } } } }`,
+      {
+        name,
+        after: deployments.pageInfo.endCursor,
+      },
+    );
+    const rest = (next as { environment: { deployments: Listed } }).environment.deployments.edges.map((e) => e.node.id);
+    expect(rest).toHaveLength(deployments.totalCount - 2);
+    expect(rest).not.toContain(deployments.edges[1].node.id);
+  });
 });

@@ -32,8 +32,11 @@ export interface SqlRunner {
 }
 
 export interface DirectSql {
+  readonly provider: Provider;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  /** The rows of one read outside any transaction (as SqlRunner.rows returns them). */
+  query<T = Record<string, unknown>>(statement: BuiltSql): Promise<T[]>;
 }
 
 export interface BuiltSql {
@@ -123,7 +126,20 @@ export function sqliteDirect(connection: SqliteConnection, statements: Statement
     // Numbers as numbers: the ids and counts of this path fit in a double.
     prepare(text).safeIntegers(false),
   );
+  // better-sqlite3 binds ?N from an object keyed by N.
+  const numbered = (params: unknown[]) => Object.fromEntries(params.map((value, i) => [i + 1, value]));
   return {
+    provider: 'sqlite',
+    async query<R>({ text, params }: BuiltSql): Promise<R[]> {
+      prepare = (await connection.connection()).prepare;
+      // Alone on the connection, like Prisma's statements (sqlite-adapter.ts): never inside another's transaction.
+      return connection.lock(async () => {
+        const started = Date.now();
+        const rows = statement(text).all(numbered(params)) as R[];
+        counted(text, started);
+        return rows;
+      });
+    },
     async transaction<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T> {
       const opened = await connection.connection();
       const db = opened.db;
@@ -133,8 +149,6 @@ export function sqliteDirect(connection: SqliteConnection, statements: Statement
         db.exec(text);
         counted(text, started);
       };
-      // better-sqlite3 binds ?N from an object keyed by N.
-      const numbered = (params: unknown[]) => Object.fromEntries(params.map((value, i) => [i + 1, value]));
       const runner: SqlRunner = {
         provider: 'sqlite',
         rows: async <R>({ text, params }: BuiltSql) => {
@@ -199,6 +213,13 @@ export function postgresDirect(pool: pg.Pool, statements: StatementRecorder, typ
         : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
   };
   return {
+    provider: 'postgres',
+    async query<R>({ text, params }: BuiltSql): Promise<R[]> {
+      const started = Date.now();
+      const result = await pool.query({ text, values: params, types: parsers, name: nameOf(text) });
+      counted(text, started);
+      return result.rows as R[];
+    },
     async transaction<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let begun = false;

@@ -1,4 +1,5 @@
-import type { Tx } from '../client';
+import { providerOfClient, type Tx } from '../client';
+import { Prisma } from '../generated/sqlite/client';
 import type { DeploymentStatus } from '../../domain/deployments';
 import { live } from './version.repository';
 
@@ -130,6 +131,99 @@ export function deploymentWhere(filter: DeploymentFilter, parents?: { kind: Depl
     ...(filter.startedBy != null ? { startedBy: filter.startedBy } : {}),
     ...(parents ? { [PARENT_FIELD[parents.kind]]: { in: [...parents.ids] } } : {}),
   };
+}
+
+const DEPLOYMENT_COLUMNS = [
+  'id',
+  'environmentId',
+  'modelId',
+  'versionId',
+  'status',
+  'config',
+  'endpointUrl',
+  'message',
+  'startedBy',
+  'createdAt',
+  'updatedAt',
+  'finishedAt',
+  'activeKey',
+  'currentKey',
+  'previousId',
+  'rollbackOfId',
+] as const;
+
+/** A raw row as either database returns it (dates as Date or text, integers as number or bigint). */
+function toDeploymentRow(raw: Record<string, unknown>): DeploymentRow {
+  const int = (v: unknown) => (v == null ? null : Number(v));
+  const text = (v: unknown) => (v == null ? null : String(v));
+  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
+  return {
+    id: Number(raw.id),
+    environmentId: Number(raw.environmentId),
+    modelId: Number(raw.modelId),
+    versionId: Number(raw.versionId),
+    status: String(raw.status) as DeploymentStatus,
+    config: String(raw.config),
+    endpointUrl: text(raw.endpointUrl),
+    message: text(raw.message),
+    startedBy: String(raw.startedBy),
+    createdAt: date(raw.createdAt)!,
+    updatedAt: date(raw.updatedAt)!,
+    finishedAt: date(raw.finishedAt),
+    activeKey: text(raw.activeKey),
+    currentKey: text(raw.currentKey),
+    previousId: int(raw.previousId),
+    rollbackOfId: int(raw.rollbackOfId),
+  };
+}
+
+const PARENT_TABLE = { model: 'RegisteredModel', version: 'ModelVersion', environment: 'Environment' } as const;
+
+/**
+ * The newest `perParent` visible deployments matching the filter of each of several parents, in
+ * ONE statement that reads rows bounded by the page, not by the parents' histories: per parent, a
+ * `LIMIT` read in (createdAt, id) order (the (environmentId, createdAt) index serves an
+ * environment's).
+ */
+export async function findFirstDeploymentsOfParents(
+  db: Tx,
+  parents: { kind: DeploymentParent; ids: readonly number[] },
+  filter: DeploymentFilter,
+  perParent: number,
+): Promise<DeploymentRow[]> {
+  const joins = [Prisma.sql`JOIN "ModelVersion" v ON v."id" = x."versionId" AND v."deletedAt" IS NULL`];
+  const conditions = [Prisma.raw(`x."${PARENT_FIELD[parents.kind]}" = p."id"`)];
+  if (filter.environment != null) {
+    joins.push(Prisma.sql`JOIN "Environment" e ON e."id" = x."environmentId"`);
+    conditions.push(Prisma.sql`e."name" = ${filter.environment}`);
+  }
+  if (filter.modelName != null) {
+    joins.push(Prisma.sql`JOIN "RegisteredModel" m ON m."id" = x."modelId"`);
+    conditions.push(Prisma.sql`m."name" = ${filter.modelName}`);
+  }
+  if (filter.status?.length) conditions.push(Prisma.sql`CAST(x."status" AS TEXT) IN (${Prisma.join([...filter.status])})`);
+  if (filter.startedBy != null) conditions.push(Prisma.sql`x."startedBy" = ${filter.startedBy}`);
+  const columns = (alias: string) => Prisma.raw(DEPLOYMENT_COLUMNS.map((c) => `${alias}."${c}"`).join(', '));
+  const parentTable = Prisma.raw(`"${PARENT_TABLE[parents.kind]}"`);
+  const newest = (select: Prisma.Sql) => Prisma.sql`SELECT ${select} FROM "Deployment" x ${Prisma.join(joins, ' ')}
+        WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY x."createdAt" DESC, x."id" DESC LIMIT ${perParent}`;
+  const ids = Prisma.join([...parents.ids]);
+  // PostgreSQL joins each parent to its own page (LATERAL); SQLite, which has no LATERAL, looks
+  // the page's ids up per parent, then the rows by primary key.
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(
+    providerOfClient(db) === 'postgres'
+      ? Prisma.sql`SELECT d.* FROM ${parentTable} p CROSS JOIN LATERAL (${newest(columns('x'))}) d WHERE p."id" IN (${ids})`
+      : Prisma.sql`SELECT ${columns('d')} FROM ${parentTable} p JOIN "Deployment" d ON d."id" IN (${newest(Prisma.sql`x."id"`)})
+          WHERE p."id" IN (${ids})`,
+  );
+  return rows.map(toDeploymentRow);
+}
+
+/** Visible deployments matching the filter per parent, counted in one grouped statement. */
+export async function countDeploymentsOfParents(db: Tx, kind: DeploymentParent, where: object): Promise<Map<number, number>> {
+  const field = PARENT_FIELD[kind];
+  const groups = await db.deployment.groupBy({ by: [field], where, _count: { _all: true } });
+  return new Map(groups.map((g) => [Number((g as Record<string, unknown>)[field]), g._count._all]));
 }
 
 export function parentIdOf(row: DeploymentRow, kind: DeploymentParent): number {

@@ -4,11 +4,13 @@ import { cursorValues, encodeCursor, pageArgs, toPage, type KeysetQuery } from '
 import {
   countByEnvironmentAndStatus,
   countDeployments,
+  countDeploymentsOfParents,
   deploymentWhere,
   findCurrentOfEnvironments,
   findCurrentOfModels,
   findDeployments,
   findDeploymentsByIds,
+  findFirstDeploymentsOfParents,
   parentIdOf,
   type DeploymentFilter,
   type DeploymentParent,
@@ -161,8 +163,10 @@ export function deploymentLoaders(db: Tx, options: LoaderOptions, related: { mod
     /**
      * A page of the deployments of many parents of one kind, newest first. A parent asked alone
      * (one model's or one environment's history: the usual case) reads one page from the
-     * database, however long its history, and counts only when totalCount is asked. Parents
-     * asked together with the same filter share one query, paged in memory.
+     * database, however long its history, and counts only when totalCount is asked. First pages
+     * of parents asked together with the same filter share one statement that reads at most
+     * `first + 1` rows per parent, and one grouped count when a totalCount is asked. A later
+     * page (with a cursor) of one of many parents reads its own page.
      */
     deploymentsOf: new DataLoader<DeploymentListKey, Listing<DeploymentRow> | Error, string>(
       async (keys) => {
@@ -170,12 +174,21 @@ export function deploymentLoaders(db: Tx, options: LoaderOptions, related: { mod
         for (const indexes of indexesByShape(keys, (k) => `${k.kind}|${filterShape(k.filter)}`).values()) {
           const { kind, filter } = keys[indexes[0]];
           const ids = [...new Set(indexes.map((i) => keys[i].parentId))];
-          const where = deploymentWhere(filter ?? {}, { kind, ids });
-          if (ids.length === 1) {
-            for (const i of indexes) results[i] = await pageOfOne(db, keys[i], where).catch(errorOf);
-            continue;
+          const firstPages = ids.length === 1 ? [] : indexes.filter((i) => keys[i].after == null);
+          for (const i of indexes) {
+            if (firstPages.includes(i)) continue;
+            const where = deploymentWhere(filter ?? {}, { kind, ids: [keys[i].parentId] });
+            results[i] = await pageOfOne(db, keys[i], where).catch(errorOf);
           }
-          const rows = await findDeployments(db, { where });
+          if (!firstPages.length) continue;
+          const perParent = Math.max(...firstPages.map((i) => pageSize(keys[i].first))) + 1;
+          const parents = { kind, ids: [...new Set(firstPages.map((i) => keys[i].parentId))] };
+          const rows = await findFirstDeploymentsOfParents(db, parents, filter ?? {}, perParent);
+          let counts: Promise<Map<number, number>> | undefined;
+          const countOf = async (parentId: number) => {
+            counts ??= countDeploymentsOfParents(db, kind, deploymentWhere(filter ?? {}, parents));
+            return (await counts).get(parentId) ?? 0;
+          };
           const byParent = new Map<number, DeploymentRow[]>();
           for (const row of rows) {
             const parent = parentIdOf(row, kind);
@@ -183,12 +196,12 @@ export function deploymentLoaders(db: Tx, options: LoaderOptions, related: { mod
             if (list) list.push(row);
             else byParent.set(parent, [row]);
           }
-          for (const i of indexes) {
+          for (const i of firstPages) {
             const mine = byParent.get(keys[i].parentId) ?? [];
             try {
               results[i] = {
                 page: pageInMemory(listQuery(keys[i]), mine, keys[i].first, keys[i].after),
-                totalCount: async () => mine.length,
+                totalCount: () => countOf(keys[i].parentId),
               };
             } catch (error) {
               results[i] = errorOf(error);
