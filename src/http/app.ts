@@ -17,6 +17,7 @@ import { introspectionNeedsTokenPlugin } from '../graphql/introspection';
 import { limitsPlugin, documentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
+import { jitGateway } from '../graphql/jit-executor';
 import { storableTextPlugin } from '../graphql/text-input';
 import { documentGuard } from './document-guard';
 import { compressionMiddleware } from './compression';
@@ -74,7 +75,8 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const principalOf = principalResolver({ services, config, logger, registry: metrics.registry });
   const limits = documentLimits(config);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The local schema, executed by graphql-jit (Apollo's gateway interface plugs the executor in).
+    gateway: jitGateway(schema),
     introspection: config.introspection,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal mid-drain.
