@@ -1,5 +1,5 @@
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
-import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 type Gateway = Extract<ApolloServerOptions<BaseContext>, { gateway: unknown }>['gateway'];
@@ -28,7 +28,15 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
  * compile, a subscription, and a request whose variables it refuses run on graphql-js, so those
  * errors read exactly as graphql-js (and Apollo's BAD_USER_INPUT) word them.
  */
-export function jitExecutor(schema: GraphQLSchema): (request: ExecutorContext) => Promise<ExecutionResult> {
+export interface ExecutorOptions<TContext> {
+  /** Runs each operation's execution (e.g. in a statement scope); `execute` as it is when omitted. */
+  around?(context: TContext, operation: OperationDefinitionNode, execute: () => Promise<ExecutionResult>): Promise<ExecutionResult>;
+}
+
+export function jitExecutor<TContext>(
+  schema: GraphQLSchema,
+  options: ExecutorOptions<TContext> = {},
+): (request: ExecutorContext) => Promise<ExecutionResult> {
   const compiled = new WeakMap<DocumentNode, Map<string | undefined, CompiledQuery | null>>();
   const compiledFor = (document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
     let byName = compiled.get(document);
@@ -41,10 +49,10 @@ export function jitExecutor(schema: GraphQLSchema): (request: ExecutorContext) =
     }
     return query;
   };
-  return async ({ document, operation, request, context }) => {
+  const run = async ({ document, operation, request, context }: ExecutorContext): Promise<ExecutionResult> => {
     const operationName = request.operationName ?? undefined;
     const variableValues = request.variables ?? {};
-    const slow = () => execute({ schema, document, contextValue: context, variableValues, operationName });
+    const slow = async () => execute({ schema, document, contextValue: context, variableValues, operationName });
     if (operation.operation === 'subscription') return slow();
     const query = compiledFor(document, operationName);
     if (!query) return slow();
@@ -52,10 +60,13 @@ export function jitExecutor(schema: GraphQLSchema): (request: ExecutorContext) =
     if (result.data === undefined) return slow();
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   };
+  const { around } = options;
+  if (!around) return run;
+  return (request) => around(request.context as TContext, request.operation, () => run(request));
 }
 
 /** An Apollo "gateway" serving the local schema with jitExecutor: Apollo's way to plug an executor in. */
-export function jitGateway(schema: GraphQLSchema): Gateway {
+export function jitGateway<TContext>(schema: GraphQLSchema, options: ExecutorOptions<TContext> = {}): Gateway {
   let listener: Parameters<Gateway['onSchemaLoadOrUpdate']>[0] | undefined;
   return {
     onSchemaLoadOrUpdate(callback) {
@@ -66,7 +77,7 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
     },
     async load() {
       listener?.({ apiSchema: schema, coreSupergraphSdl: '' });
-      return { executor: jitExecutor(schema) as Executor };
+      return { executor: jitExecutor(schema, options) as Executor };
     },
     async stop() {},
   };
