@@ -20,6 +20,7 @@ import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } f
 import { WebhookDeliveryResolver, WebhookResolver } from './resolvers/webhook.resolver';
 import { RegistryEventsResolver } from './resolvers/registry-events.resolver';
 import { resolveNodeType } from './types/node.type';
+import { resolvePlainFieldsDirectly } from './plain-fields';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -72,6 +73,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     // type-graphql wraps resolveType in an async function; graphql-jit (jit-executor.ts) needs
     // the type name itself, so the interface gets the plain function back.
     assertInterfaceType(schema.getType('Node')).resolveType = resolveNodeType;
+    resolvePlainFieldsDirectly(schema);
     return schema;
   });
   return built;
