@@ -74,7 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return startServer({
     name: 'gateway',
     node: options.node ?? process.execPath,
-    // e.g. GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": flags NODE_OPTIONS refuses.
+    // GATEWAY_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": flags for profiling a run.
     args: [...(process.env.GATEWAY_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []), MAIN],
     cwd: projectRoot,
     // PORT=0: the system hands the gateway a port it binds at once, and its log says which. A

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { clientAdapter } from './adapters';
@@ -6,43 +5,17 @@ import type { DirectSql } from './direct';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
 import type { DatabaseTarget, Provider } from './target';
+import { StatementCounter, type Counted } from './statement-counter';
 
 export type { DatabaseTarget, Provider } from './target';
 export { databaseTarget, providerOf, sqlitePath } from './target';
 export { PREPARED } from './adapters';
+export { StatementCounter, type Counted, type StatementEvent } from './statement-counter';
 
 /** Both generated clients share the models; repositories are written against one type. */
 export type Db = SqliteClient;
 /** A Prisma client or the transaction client handed to `$transaction(fn)`. */
 export type Tx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
-
-/** One SQL statement as Prisma reports it, for an observer (tracing makes SQL spans of it). */
-export interface StatementEvent {
-  query: string;
-  /** When it started and how long it ran, as Prisma reports it. */
-  timestamp: Date;
-  durationMs: number;
-}
-
-/** Counts SQL statements, in total and for the request whose async context runs them. */
-export class StatementCounter {
-  total = 0;
-  private readonly scope = new AsyncLocalStorage<{ count: number }>();
-  /** Called in the async context of the statement's request. */
-  observer: ((event: StatementEvent) => void) | undefined;
-
-  record(event?: StatementEvent): void {
-    this.total += 1;
-    const current = this.scope.getStore();
-    if (current) current.count += 1;
-    if (event && this.observer) this.observer(event);
-  }
-
-  /** Runs fn with its own count; `counted.count` is read when the request ends. */
-  run<T>(counted: { count: number }, fn: () => T): T {
-    return this.scope.run(counted, fn);
-  }
-}
 
 export interface Database {
   prisma: Db;
@@ -50,7 +23,9 @@ export interface Database {
   /** The connection string: event listeners open their own connection with it. */
   url: string;
   statements: StatementCounter;
-  /** Hand-written SQL in one transaction on the driver itself, for the hottest writes (direct.ts). */
+  /** The client a request reads through, counting its statements in `counted` (StatementCounter.client). */
+  countingClient(counted: Counted): Tx;
+  /** Hand-written SQL on the driver itself, for the hottest writes and reads (direct.ts). */
   direct: DirectSql;
   close(): Promise<void>;
 }
@@ -81,11 +56,17 @@ export function createDatabase(target: DatabaseTarget): Database {
     // The event is built only for an observer: with tracing off a statement costs what it did.
     statements.record(statements.observer && { query: e.query, timestamp: new Date(e.timestamp), durationMs: Number(e.duration) }),
   );
+  const countingClient = (counted: Counted) => {
+    const client = statements.client(prisma, counted);
+    providers.set(client, target.provider);
+    return client;
+  };
   return {
     prisma,
     provider: target.provider,
     url: target.url,
     statements,
+    countingClient,
     direct: direct(statements, () => prisma.$connect()),
     close: () => prisma.$disconnect(),
   };

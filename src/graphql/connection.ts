@@ -54,7 +54,8 @@ export function Connection<T extends object>(node: ClassType<T>) {
   class ConnectionType {
     @Field(() => [Edge]) edges!: Edge[];
     @Field(() => PageInfo) pageInfo!: PageInfo;
-    @Field(() => Int) totalCount!: number;
+    // Not simple: its value is a promise (ConnectionValue), which its resolver hands on to be awaited.
+    @Field(() => Int, { simple: false }) totalCount!: number;
   }
   return ConnectionType;
 }

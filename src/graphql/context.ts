@@ -1,3 +1,4 @@
+import type { Counted, Tx } from '../db/client';
 import type { Principal } from '../domain/roles';
 import type { Services } from '../services';
 import type { Loaders } from './loaders';
@@ -12,7 +13,13 @@ export interface Context {
   /** Builds a fresh set of loaders for this request. */
   createLoaders: () => Loaders;
   /** SQL statements this request ran so far. */
-  statements: { count: number };
+  statements: Counted;
+  /**
+   * The client this request reads through: it counts each statement in `statements`
+   * (Database.countingClient). Root fields that read through it, and through the loaders, run
+   * without an async context that counts (see statement-scope.ts).
+   */
+  db: Tx;
   /** Set for operations over WebSocket: the connection a subscription streams over. */
   connection?: SubscriptionConnection;
 }

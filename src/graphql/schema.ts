@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import type { GraphQLSchema } from 'graphql';
+import { assertInterfaceType, type GraphQLSchema } from 'graphql';
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './resolvers/node.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
@@ -19,6 +19,8 @@ import { DeploymentResolver } from './resolvers/deployment.resolver';
 import { ModelVersionDeploymentsResolver, RegisteredModelDeploymentsResolver } from './resolvers/model-deployments.resolver';
 import { WebhookDeliveryResolver, WebhookResolver } from './resolvers/webhook.resolver';
 import { RegistryEventsResolver } from './resolvers/registry-events.resolver';
+import { resolveNodeType } from './types/node.type';
+import { resolvePlainFieldsDirectly } from './plain-fields';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -68,6 +70,10 @@ export function getSchema(): Promise<GraphQLSchema> {
     pubSub: noTopics,
   }).then((schema) => {
     renewLoadersAfterEachMutation(schema);
+    // type-graphql wraps resolveType in an async function; graphql-jit (jit-executor.ts) needs
+    // the type name itself, so the interface gets the plain function back.
+    assertInterfaceType(schema.getType('Node')).resolveType = resolveNodeType;
+    resolvePlainFieldsDirectly(schema);
     return schema;
   });
   return built;

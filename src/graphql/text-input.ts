@@ -55,6 +55,22 @@ function variableProblem(value: unknown, path: string): GraphQLError | null {
  * the argument (`filter.actor`, `$input.name`).
  */
 export function storableTextRefusal(document: DocumentNode, variables: Record<string, unknown> | undefined): GraphQLError | null {
+  const found = literalRefusal(document);
+  if (found) return found;
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    const problem = variableProblem(value, `$${name}`);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+// Documents whose literals are all storable: Apollo's document store hands the same DocumentNode
+// back for the same text, so a document in use is walked once, not per request.
+const storableLiterals = new WeakSet<DocumentNode>();
+
+/** The first string literal among the document's arguments that cannot be stored. */
+function literalRefusal(document: DocumentNode): GraphQLError | null {
+  if (storableLiterals.has(document)) return null;
   const found: GraphQLError[] = [];
   visit(document, {
     Argument(node) {
@@ -62,12 +78,8 @@ export function storableTextRefusal(document: DocumentNode, variables: Record<st
       if (problem) found.push(problem);
     },
   });
-  if (found.length) return found[0];
-  for (const [name, value] of Object.entries(variables ?? {})) {
-    const problem = variableProblem(value, `$${name}`);
-    if (problem) return problem;
-  }
-  return null;
+  if (!found.length) storableLiterals.add(document);
+  return found[0] ?? null;
 }
 
 /** Refuses a request whose string arguments cannot be stored (see storableTextRefusal). */

@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Database } from '../db/client';
+import type { Counted, Database, Tx } from '../db/client';
 import { createServices } from '../services';
 import type { WebhookDispatcher } from '../services/webhook-dispatcher';
 import { RateLimitService } from '../services/rate-limit.service';
@@ -17,6 +17,8 @@ import { introspectionNeedsTokenPlugin } from '../graphql/introspection';
 import { limitsPlugin, documentLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import { getSchema } from '../graphql/schema';
+import { jitGateway } from '../graphql/jit-executor';
+import { countsThroughClient } from '../graphql/statement-scope';
 import { storableTextPlugin } from '../graphql/text-input';
 import { documentGuard } from './document-guard';
 import { compressionMiddleware } from './compression';
@@ -74,7 +76,12 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const principalOf = principalResolver({ services, config, logger, registry: metrics.registry });
   const limits = documentLimits(config);
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The local schema, executed by graphql-jit (Apollo's gateway interface plugs the executor in).
+    gateway: jitGateway<Context>(schema, {
+      // Reads of the registry count their statements through ctx.db; anything else in a scope.
+      around: (context, operation, execute) =>
+        countsThroughClient(operation) ? execute() : db.statements.scope(context.statements, execute),
+    }),
     introspection: config.introspection,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal mid-drain.
@@ -103,20 +110,23 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
   metrics.trackEvents(services.events, () => subscriptions.connections);
 
-  const loaders = () => createLoaders(db.prisma, { batch: config.dataloaders });
-  const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> =>
-    bindResponse(
+  const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> => {
+    const tx: Tx = res.locals.db;
+    const loaders = () => createLoaders(tx, { batch: config.dataloaders });
+    return bindResponse(
       {
         requestId: res.locals.requestId,
         // Authenticated already when the idempotency check needed the API key.
-        principal: 'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => principalOf(req, res)),
+        principal: 'principal' in res.locals ? res.locals.principal : await challengeOnRefusal(req, res, () => principalOf(req, res, tx)),
         services,
         loaders: loaders(),
         createLoaders: loaders,
         statements: res.locals.statements,
+        db: tx,
       },
       res,
     );
+  };
 
   app.use(healthRouter(db));
   app.get('/metrics', metricsRoute(metrics, config.metricsToken));
@@ -134,11 +144,15 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
     '/graphql',
     countRefusals(metrics),
     rateLimitMiddleware(rateLimits),
-    (_req, res, next) => {
-      const statements = { count: 0 };
+    (req, res, next) => {
+      // Everything this request runs, down to the SQL, counts against its own statement count:
+      // its reads through its counting client, the rest in a statement scope (see the executor).
+      const statements: Counted = { count: 0 };
       res.locals.statements = statements;
-      // Everything this request runs, down to the SQL, counts against its own statement count.
-      db.statements.run(statements, next);
+      res.locals.db = db.countingClient(statements);
+      if (req.get('idempotency-key') === undefined) return next();
+      // An idempotent mutation's bookkeeping runs before Apollo: its whole request is scoped.
+      void db.statements.scope(statements, () => new Promise<void>((done) => (res.once('close', done), next())));
     },
     requireJsonOrPreflight(),
     express.json({ limit: '1mb' }),

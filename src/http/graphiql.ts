@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip as gzipCallback } from 'node:zlib';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type * as RenderGraphiQL from '@graphql-yoga/render-graphiql';
 import type { RequestHandler } from 'express';
 
 const brotli = promisify(brotliCompress);
@@ -27,6 +27,10 @@ query Dashboard {
  * (graphql-transport-ws) against the same endpoint, with the same headers.
  */
 export function graphiqlPage(endpoint: string): string {
+  // Required here, not imported at the top: its bundle (a 10 MB string, kept for the process's
+  // life) is loaded only by a gateway that serves GraphiQL, not by one started with GRAPHIQL=false.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderGraphiQL } = require('@graphql-yoga/render-graphiql') as typeof RenderGraphiQL;
   return renderGraphiQL({
     title: 'modelgate GraphiQL',
     endpoint,
@@ -36,7 +40,7 @@ export function graphiqlPage(endpoint: string): string {
     // The renderer defaults to SSE at /graphql/stream; modelgate serves graphql-ws on /graphql
     // itself. GraphiQL sends its Headers tab with each operation, which the server accepts.
     subscriptionsProtocol: 'WS',
-  } as Parameters<typeof renderGraphiQL>[0]);
+  } as Parameters<typeof RenderGraphiQL.renderGraphiQL>[0]);
 }
 
 /**

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config';
+import type { Tx } from '../db/client';
 import type { Principal } from '../domain/roles';
 import type { Services } from '../services';
 import { authenticate, bearerToken } from './auth';
@@ -28,10 +29,10 @@ export function principalResolver({ services, config, logger, registry }: Princi
     labelNames: ['reason'],
     registers: [registry],
   });
-  return async (req: Request, res: Response): Promise<Principal | null> => {
+  return async (req: Request, res: Response, tx?: Tx): Promise<Principal | null> => {
     const requestId: string = res.locals.requestId;
     try {
-      return await authenticate(req, services, config);
+      return await authenticate(req, services, config, tx);
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
         const reason = bearerToken(req) === null ? 'malformed_header' : 'unknown_or_revoked_token';

@@ -164,6 +164,7 @@ export function attachSubscriptions(options: SubscriptionOptions): SubscriptionS
           loaders: loaders(),
           createLoaders: loaders,
           statements: { count: 0 },
+          db: options.prisma,
           connection: {
             bufferLimit: config.subscriptionBufferLimit,
             close: (code, reason) => socket.close(code, reason),

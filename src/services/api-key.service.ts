@@ -1,4 +1,4 @@
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import {
   findApiKeyByName,
   insertApiKey,
@@ -32,10 +32,10 @@ export class ApiKeyService {
     this.cache = new ApiKeyCache(cacheMs);
   }
 
-  /** The active principal a bearer token belongs to, or null when it is unknown or revoked. */
-  authenticate(token: string): Promise<Principal | null> {
+  /** The active principal a bearer token belongs to, or null when it is unknown or revoked; read through `tx`. */
+  authenticate(token: string, tx: Tx = this.db.prisma): Promise<Principal | null> {
     const hash = hashToken(token);
-    return this.cache.through(hash, () => principalForTokenHash(this.db.prisma, hash));
+    return this.cache.through(hash, () => principalForTokenHash(tx, hash));
   }
 
   /** Every key with its roles and state, by name; never a token (only hashes are stored). */

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client';
+import type { Database, Tx } from '../db/client';
 import { findModelByName, type ModelRow } from '../db/repositories/model.repository';
 import { countModels, countVersions, modelWhere, pageModels, pageVersions, versionWhere } from '../db/repositories/search.repository';
 import { findVersionWithChildren, type VersionRow, type VersionWithChildren } from '../db/repositories/version.repository';
@@ -21,17 +21,25 @@ import {
   type VersionOrderField,
 } from '../domain/registry-search';
 
-/** Reading the registry: lookups (null when missing) and keyset-paged searches. */
+/**
+ * Reading the registry: lookups (null when missing) and keyset-paged searches. Each read takes
+ * the client to read through: a request's counting client (Database.countingClient) counts its
+ * statements without an async context.
+ */
 export class RegistryService {
   constructor(private readonly db: Database) {}
 
-  findModel(name: string): Promise<ModelRow | null> {
-    return isLookupable(name) ? findModelByName(this.db.prisma, name) : Promise.resolve(null);
+  findModel(name: string, tx: Tx = this.db.prisma): Promise<ModelRow | null> {
+    return isLookupable(name) ? findModelByName(tx, name) : Promise.resolve(null);
   }
 
   /** By number or by alias (exactly one); null when there is none. */
-  async findVersion(modelName: string, ref: { version?: number | null; alias?: string | null }): Promise<VersionRow | null> {
-    return (await this.findVersionWith(modelName, ref, { metrics: false, tags: false }))?.version ?? null;
+  async findVersion(
+    modelName: string,
+    ref: { version?: number | null; alias?: string | null },
+    tx: Tx = this.db.prisma,
+  ): Promise<VersionRow | null> {
+    return (await this.findVersionWith(modelName, ref, { metrics: false, tags: false }, tx))?.version ?? null;
   }
 
   /** findVersion, with the version's metrics and tags read in the same statement when asked. */
@@ -39,26 +47,27 @@ export class RegistryService {
     modelName: string,
     ref: { version?: number | null; alias?: string | null },
     include: { metrics: boolean; tags: boolean },
+    tx: Tx = this.db.prisma,
   ): Promise<VersionWithChildren | null> {
     if ((ref.version == null) === (ref.alias == null)) throw badInput('Give exactly one of version and alias', { field: 'version' });
     if (!isLookupable(modelName)) return null;
-    if (ref.version != null) return findVersionWithChildren(this.db.prisma, modelName, { version: ref.version }, include);
+    if (ref.version != null) return findVersionWithChildren(tx, modelName, { version: ref.version }, include);
     if (!isValidAlias(ref.alias!)) return null;
-    return findVersionWithChildren(this.db.prisma, modelName, { alias: ref.alias! }, include);
+    return findVersionWithChildren(tx, modelName, { alias: ref.alias! }, include);
   }
 
-  searchModels(args: ListArgs<ModelFilterInput, ModelOrderField>): Promise<Listing<ModelRow>> {
+  searchModels(args: ListArgs<ModelFilterInput, ModelOrderField>, tx: Tx = this.db.prisma): Promise<Listing<ModelRow>> {
     const page = { first: pageSize(args.first), after: args.after };
     const keys = sortKeys(args.orderBy, MODEL_ORDER_FIELDS, DEFAULT_MODEL_ORDER);
     const where = modelWhere(this.db.provider, modelSearch(args.filter));
-    return this.list(pageModels(this.db.prisma, where, keys, page), () => countModels(this.db.prisma, where));
+    return this.list(pageModels(tx, where, keys, page), () => countModels(tx, where));
   }
 
-  searchVersions(args: ListArgs<VersionFilterInput, VersionOrderField>): Promise<Listing<VersionRow>> {
+  searchVersions(args: ListArgs<VersionFilterInput, VersionOrderField>, tx: Tx = this.db.prisma): Promise<Listing<VersionRow>> {
     const page = { first: pageSize(args.first), after: args.after };
     const keys = sortKeys(args.orderBy, VERSION_ORDER_FIELDS, DEFAULT_VERSION_ORDER);
     const where = versionWhere(versionSearch(args.filter));
-    return this.list(pageVersions(this.db.prisma, where, keys, page), () => countVersions(this.db.prisma, where));
+    return this.list(pageVersions(tx, where, keys, page), () => countVersions(tx, where));
   }
 
   private async list<T>(page: Promise<Page<T>>, count: () => Promise<number>): Promise<Listing<T>> {

@@ -40,6 +40,7 @@ export class ModelVersionResolver {
       name,
       { version, alias },
       { metrics: asked.has('metrics'), tags: asked.has('tags') },
+      ctx.db,
     );
     if (!found) return null;
     // Read in the same statement: the metrics and tags resolvers find them in their loaders.
@@ -59,7 +60,7 @@ export class ModelVersionResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const { page, totalCount } = await ctx.services.registry.searchVersions({ filter, orderBy, first, after });
+    const { page, totalCount } = await ctx.services.registry.searchVersions({ filter, orderBy, first, after }, ctx.db);
     return toConnection(page, totalCount);
   }
 

@@ -37,7 +37,7 @@ export class RegisteredModelResolver {
   @Authorized(Role.VIEWER)
   @Query(() => RegisteredModel, { nullable: true })
   registeredModel(@Arg('name') name: string, @Ctx() ctx: Context): Promise<ModelRow | null> {
-    return ctx.services.registry.findModel(name);
+    return ctx.services.registry.findModel(name, ctx.db);
   }
 
   @Authorized(Role.VIEWER)
@@ -51,7 +51,7 @@ export class RegisteredModelResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const { page, totalCount } = await ctx.services.registry.searchModels({ filter, orderBy, first, after });
+    const { page, totalCount } = await ctx.services.registry.searchModels({ filter, orderBy, first, after }, ctx.db);
     return toConnection(page, totalCount);
   }
 
