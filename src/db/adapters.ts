@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { postgresDirect, sqliteDirect, type DirectSql, type StatementRecorder } from './direct';
+import { PREPARED, postgresDirect, sqliteDirect, type DirectSql, type StatementRecorder } from './direct';
 import { serializedSqliteAdapter } from './sqlite-adapter';
 import type { DatabaseTarget } from './target';
 
@@ -36,8 +36,7 @@ class CatalogClient extends pg.Client {
   }
 }
 
-/** Marks a hand-written hot statement (db/sql.ts): PostgreSQL prepares it once per connection. */
-export const PREPARED = '/* mg:prepared */ ';
+export { PREPARED } from './direct';
 
 /**
  * A name for the statements marked PREPARED, so that each pooled connection plans them once

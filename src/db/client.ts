@@ -1,11 +1,12 @@
 import type { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { clientAdapter } from './adapters';
-import type { DirectSql } from './direct';
+import { fromPrisma, type DirectSql } from './direct';
+import { Prisma } from './generated/sqlite/client';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgres/client';
 import type { DatabaseTarget, Provider } from './target';
-import { StatementCounter, type Counted } from './statement-counter';
+import { StatementCounter, type Counted, type RawReads } from './statement-counter';
 
 export type { DatabaseTarget, Provider } from './target';
 export { databaseTarget, providerOf, sqlitePath } from './target';
@@ -56,8 +57,17 @@ export function createDatabase(target: DatabaseTarget): Database {
     // The event is built only for an observer: with tracing off a statement costs what it did.
     statements.record(statements.observer && { query: e.query, timestamp: new Date(e.timestamp), durationMs: Number(e.duration) }),
   );
+  const sql = direct(statements, () => prisma.$connect());
+  // A request's raw reads (the hot ones: hand-written JSON reads) run on the driver, not through Prisma.
+  const raw: RawReads = {
+    $queryRaw: (query, ...values) => {
+      const built = Array.isArray(query) ? Prisma.sql(query as TemplateStringsArray, ...values) : (query as Prisma.Sql);
+      return sql.query(fromPrisma(target.provider, target.provider === 'postgres' ? built.text : built.sql, built.values));
+    },
+    $queryRawUnsafe: (text, ...values) => sql.query(fromPrisma(target.provider, text, values)),
+  };
   const countingClient = (counted: Counted) => {
-    const client = statements.client(prisma, counted);
+    const client = statements.client(prisma, counted, raw);
     providers.set(client, target.provider);
     return client;
   };
@@ -67,7 +77,7 @@ export function createDatabase(target: DatabaseTarget): Database {
     url: target.url,
     statements,
     countingClient,
-    direct: direct(statements, () => prisma.$connect()),
+    direct: sql,
     close: () => prisma.$disconnect(),
   };
 }

@@ -3,6 +3,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import type { Provider } from './target';
 
+/** Marks a hand-written hot statement (db/sql.ts): PostgreSQL prepares it once per connection. */
+export const PREPARED = '/* mg:prepared */ ';
+
 /** What counts statements (client.ts's StatementCounter): each one, with an event for an observer. */
 export interface StatementRecorder {
   record(event?: { query: string; timestamp: Date; durationMs: number }): void;
@@ -42,6 +45,22 @@ export interface DirectSql {
 export interface BuiltSql {
   text: string;
   params: unknown[];
+  /** SQLite: the text binds `?` by position (Prisma's texts), not `?N` (SqlBuilder's). */
+  positional?: boolean;
+}
+
+/**
+ * A statement written for Prisma's raw reads, for the driver: PostgreSQL takes `$N` texts as
+ * they are, SQLite `?` by position. Values are converted as Prisma's adapters convert them
+ * (dates to UTC text, booleans to 0/1 on SQLite); rows come back as the driver gives them.
+ */
+export function fromPrisma(provider: Provider, text: string, values: readonly unknown[]): BuiltSql {
+  const params = values.map((value) => {
+    if (value instanceof Date) return provider === 'sqlite' ? value.toISOString().replace('Z', '+00:00') : value.toISOString();
+    if (typeof value === 'boolean' && provider === 'sqlite') return value ? 1 : 0;
+    return value;
+  });
+  return { text, params, positional: provider === 'sqlite' };
 }
 
 /**
@@ -130,12 +149,12 @@ export function sqliteDirect(connection: SqliteConnection, statements: Statement
   const numbered = (params: unknown[]) => Object.fromEntries(params.map((value, i) => [i + 1, value]));
   return {
     provider: 'sqlite',
-    async query<R>({ text, params }: BuiltSql): Promise<R[]> {
+    async query<R>({ text, params, positional }: BuiltSql): Promise<R[]> {
       prepare = (await connection.connection()).prepare;
       // Alone on the connection, like Prisma's statements (sqlite-adapter.ts): never inside another's transaction.
       return connection.lock(async () => {
         const started = Date.now();
-        const rows = statement(text).all(numbered(params)) as R[];
+        const rows = statement(text).all(positional ? params : numbered(params)) as R[];
         counted(text, started);
         return rows;
       });
@@ -216,7 +235,9 @@ export function postgresDirect(pool: pg.Pool, statements: StatementRecorder, typ
     provider: 'postgres',
     async query<R>({ text, params }: BuiltSql): Promise<R[]> {
       const started = Date.now();
-      const result = await pool.query({ text, values: params, types: parsers, name: nameOf(text) });
+      // Only marked texts are prepared: the others vary (lists of ids), and would pile up per connection.
+      const name = text.startsWith(PREPARED) ? nameOf(text) : undefined;
+      const result = await pool.query({ text, values: params, types: parsers, name });
       counted(text, started);
       return result.rows as R[];
     },

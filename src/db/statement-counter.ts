@@ -28,6 +28,12 @@ const ONE_STATEMENT = new Set([
 ]);
 const RAW = new Set(['$queryRaw', '$queryRawUnsafe']);
 
+/** Raw reads as Prisma's client takes them: a tagged template or an Sql object, or a text and its values. */
+export interface RawReads {
+  $queryRaw(query: TemplateStringsArray | { sql: string; text: string; values: unknown[] }, ...values: unknown[]): Promise<unknown[]>;
+  $queryRawUnsafe(query: string, ...values: unknown[]): Promise<unknown[]>;
+}
+
 function notCountable(name: string): never {
   throw new Error(`${name} may run several statements: a request's counting client only reads (see StatementCounter.scope)`);
 }
@@ -77,9 +83,10 @@ export class StatementCounter {
 
   /**
    * The client a request reads through: each call counts one statement in `counted`, unless the
-   * request is scoped (then its async context counts it).
+   * request is scoped (then its async context counts it). `raw`, when given, runs the raw reads
+   * instead of Prisma (on the driver: direct.ts).
    */
-  client(prisma: Db, counted: Counted): Tx {
+  client(prisma: Db, counted: Counted, raw?: RawReads): Tx {
     const count = () => {
       if (!counted.scoped) counted.count += 1;
     };
@@ -102,9 +109,10 @@ export class StatementCounter {
         if (typeof property !== 'string') return value;
         if (property.startsWith('$')) {
           if (!RAW.has(property)) return typeof value === 'function' ? () => notCountable(property) : value;
+          const read = raw ? raw[property as keyof RawReads] : (value as (...a: unknown[]) => unknown).bind(target);
           return (...args: unknown[]) => {
             count();
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
+            return (read as (...a: unknown[]) => unknown)(...args);
           };
         }
         if (value === null || typeof value !== 'object') return value;
