@@ -114,10 +114,44 @@ describe('x-sql-statements', () => {
     const ids = await api.data<{ registeredModel: { id: string; version: { id: string } } }, object>(
       `{ registeredModel(name: "sc") { id version(number: 2) { id } } }`,
     );
+    const more = await api.data<
+      {
+        deployments: { edges: { node: { id: string } }[] };
+        environments: { id: string }[];
+        webhooks: { id: string }[];
+        transitionRequests: { edges: { node: { id: string } }[] };
+        auditEvents: { edges: { node: { id: string } }[] };
+        viewer: { id: string };
+      },
+      object
+    >(
+      `{ deployments(first: 1) { edges { node { id } } } environments { id } webhooks { id } transitionRequests(first: 1) { edges { node { id } } }
+        auditEvents(first: 1) { edges { node { id } } } viewer { id } }`,
+    );
+    const everyType = [
+      more.deployments.edges[0].node.id,
+      more.environments[0].id,
+      more.webhooks[0].id,
+      more.transitionRequests.edges[0].node.id,
+      more.auditEvents.edges[0].node.id,
+      more.viewer.id,
+    ];
     const queries: [string, Record<string, unknown>?][] = [
+      [
+        `query($ids: [ID!]!) { nodes(ids: $ids) { id
+          ... on Deployment { status environment { name } modelVersion { version model { name } } rollbackOf { id } }
+          ... on Environment { name stats { succeeded } currentDeployments { totalCount } deployments { totalCount } }
+          ... on Webhook { name deliveries { totalCount edges { node { status } } } }
+          ... on TransitionRequest { requestStatus: status decisions { decision } modelVersion { version } }
+          ... on AuditEvent { action }
+          ... on Principal { name } } }`,
+        { ids: everyType },
+      ],
       [`{ viewer { name roles } }`],
       [`{ __typename }`],
-      [`{ registeredModel(name: "sc") { name tags { key value } aliases { alias version { version } } policies { stage } } }`],
+      [
+        `{ registeredModel(name: "sc") { name tags { key value } aliases { alias version { version } } policies { stage } transitionRequests { totalCount edges { node { status } } } deployments { totalCount } currentDeployments { status } } }`,
+      ],
       [`{ registeredModel(name: "nope") { name } }`],
       [
         `query($first: Int!) { registeredModels(first: $first) { totalCount edges { node { name tags { key value } aliases { alias version { version } }

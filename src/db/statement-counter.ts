@@ -15,17 +15,8 @@ export interface Counted {
   scoped?: boolean;
 }
 
-/** Calls that run exactly one statement each: reads with no relation to load. */
-const ONE_STATEMENT = new Set([
-  'findUnique',
-  'findUniqueOrThrow',
-  'findFirst',
-  'findFirstOrThrow',
-  'findMany',
-  'count',
-  'aggregate',
-  'groupBy',
-]);
+/** The reads a counting client lets through. */
+const READS = new Set(['findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
 const RAW = new Set(['$queryRaw', '$queryRawUnsafe']);
 
 /** Raw reads as Prisma's client takes them: a tagged template or an Sql object, or a text and its values. */
@@ -34,16 +25,23 @@ export interface RawReads {
   $queryRawUnsafe(query: string, ...values: unknown[]): Promise<unknown[]>;
 }
 
+/** A read that loads relations (`include`, a nested `select`): Prisma may run a statement per relation. */
+function loadsRelations(args: unknown): boolean {
+  const { include, select } = (args ?? {}) as { include?: unknown; select?: Record<string, unknown> };
+  return include != null || (select != null && Object.values(select).some((v) => typeof v === 'object' && v !== null));
+}
+
 function notCountable(name: string): never {
-  throw new Error(`${name} may run several statements: a request's counting client only reads (see StatementCounter.scope)`);
+  throw new Error(`${name} is not a read: a request's counting client only reads (writes count in StatementCounter.scope)`);
 }
 
 /**
  * Counts SQL statements, in total and per request, in one of two ways.
  *
  * Explicitly (the read path): a request reads through `client(counted)`, which adds one to its
- * count per call, each call being a read of one statement (a call that may run more throws). No
- * async context is involved, so Node's promise hooks stay off.
+ * count per read of one statement (raw queries, reads with no relation to load) with no async
+ * context involved, so Node's promise hooks stay off. A read that loads relations runs in a
+ * scope of its own, the length of that call; anything but a read throws.
  *
  * By async context (`scope`, for everything else: writes, and reads that are not written against
  * a counting client): every statement Prisma reports in the scope's async context counts. Node
@@ -69,11 +67,16 @@ export class StatementCounter {
   }
 
   /** Runs fn with every statement of its async context counted in `counted`, until it settles. */
-  async scope<T>(counted: Counted, fn: () => Promise<T>): Promise<T> {
+  scope<T>(counted: Counted, fn: () => Promise<T>): Promise<T> {
     counted.scoped = true;
+    return this.within(counted, fn);
+  }
+
+  private async within<T>(counted: Counted, fn: () => PromiseLike<T>): Promise<T> {
     this.open += 1;
     try {
-      return await this.storage.run(counted, fn);
+      // then() inside run(): Prisma's promises are lazy and start (in this context) when awaited.
+      return await this.storage.run(counted, () => fn().then((value) => value));
     } finally {
       this.open -= 1;
       // The last scope closed: AsyncLocalStorage's promise hooks go off until the next one.
@@ -90,17 +93,19 @@ export class StatementCounter {
     const count = () => {
       if (!counted.scoped) counted.count += 1;
     };
+    const read = (call: () => PromiseLike<unknown>, args: unknown) => {
+      if (counted.scoped) return call();
+      if (!loadsRelations(args)) return (count(), call());
+      return this.within(counted, call);
+    };
     const delegates = new Map<string, object>();
     const delegate = (name: string, model: Record<string, unknown>) =>
       new Proxy(model, {
         get(target, operation) {
           const value = Reflect.get(target, operation) as unknown;
           if (typeof operation !== 'string' || typeof value !== 'function') return value;
-          if (!ONE_STATEMENT.has(operation)) return () => notCountable(`${name}.${operation}`);
-          return (...args: unknown[]) => {
-            count();
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
+          if (!READS.has(operation)) return () => notCountable(`${name}.${operation}`);
+          return (...args: unknown[]) => read(() => (value as (...a: unknown[]) => PromiseLike<unknown>).apply(target, args), args[0]);
         },
       });
     return new Proxy(prisma, {
@@ -109,10 +114,10 @@ export class StatementCounter {
         if (typeof property !== 'string') return value;
         if (property.startsWith('$')) {
           if (!RAW.has(property)) return typeof value === 'function' ? () => notCountable(property) : value;
-          const read = raw ? raw[property as keyof RawReads] : (value as (...a: unknown[]) => unknown).bind(target);
+          const runRaw = raw ? raw[property as keyof RawReads] : (value as (...a: unknown[]) => unknown).bind(target);
           return (...args: unknown[]) => {
             count();
-            return (read as (...a: unknown[]) => unknown)(...args);
+            return (runRaw as (...a: unknown[]) => unknown)(...args);
           };
         }
         if (value === null || typeof value !== 'object') return value;
