@@ -13,6 +13,7 @@ generator client {
   moduleFormat           = "cjs"
   importFileExtension    = ""
   generatedFileExtension = "ts"
+  compilerBuild          = "small"
 }
 
 datasource db {
