@@ -59,6 +59,9 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // No ETag on every response: GraphQL answers POSTs (never revalidated), and Express hashed each
+  // body with SHA-1 to make one. The GraphiQL page sets its own (graphiql.ts).
+  app.set('etag', false);
   app.use(compressionMiddleware());
   const httpServer = createServer(app);
   const schema = await getSchema();

@@ -11,5 +11,7 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
  * (the precompressed GraphiQL page) pass through untouched.
  */
 export function compressionMiddleware(): RequestHandler {
-  return compression({ threshold: COMPRESSION_THRESHOLD_BYTES });
+  const compress = compression({ threshold: COMPRESSION_THRESHOLD_BYTES });
+  // A client that accepts no encoding (most bots) skips the wrapping of its response altogether.
+  return (req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next());
 }
