@@ -33,6 +33,8 @@ describe('depth and cost', () => {
     );
     // models: 1 + 10 × edges(1 + node(1 + name 1 + versions(1 + 5 × edges(1 + node(1 + version 1)))))
     expect(queryCost(schema, operation, fragments, { n: 10 })).toBe(1 + 10 * (1 + (1 + 1 + (1 + 5 * (1 + (1 + 1))))));
+    // The same operation again with another `first`: costed anew, not taken from the first call.
+    expect(queryCost(schema, operation, fragments, { n: 2 })).toBe(1 + 2 * (1 + (1 + 1 + (1 + 5 * (1 + (1 + 1))))));
     const node = split('{ node(id: "x") { ... on RegisteredModel { name tags { key } } ... on Principal { name } } }');
     expect(queryCost(schema, node.operation, node.fragments, {})).toBe(1 + 3);
   });
@@ -41,7 +43,13 @@ describe('depth and cost', () => {
     const schema = await getSchema();
     const { operation, fragments } = split('query Q($no: Boolean!) { viewer @include(if: $no) { name } __typename }');
     expect(queryCost(schema, operation, fragments, { no: false })).toBe(1);
+    expect(queryCost(schema, operation, fragments, { no: true })).toBe(3);
     expect(() => queryCost(schema, operation, fragments, { no: 'x' })).toThrow(/Boolean/);
+    // A cost no variable changes is computed once, and the variables are still checked every time.
+    const lookup = split('query L($name: String!) { registeredModel(name: $name) { name } }');
+    expect(queryCost(schema, lookup.operation, lookup.fragments, { name: 'a' })).toBe(2);
+    expect(queryCost(schema, lookup.operation, lookup.fragments, { name: 'b' })).toBe(2);
+    expect(() => queryCost(schema, lookup.operation, lookup.fragments, { name: 7 })).toThrow(/String/);
   });
 
   it('count depth through fragments, and not through introspection ofType', () => {

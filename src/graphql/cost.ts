@@ -7,6 +7,7 @@ import {
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
   getNamedType,
+  visit,
   isAbstractType,
   isCompositeType,
   isObjectType,
@@ -59,12 +60,37 @@ export function queryDepth(selectionSet: SelectionSetNode, fragments: Fragments)
   return depthOf(selectionSet, new Set());
 }
 
+/** Costs of operations no variable can change, by operation (parsed documents are cached and reused). */
+const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
+const variableDependent = new WeakMap<OperationDefinitionNode, boolean>();
+
+/** Whether a variable can change the cost: it gives a `first`, or the condition of an @skip or @include. */
+function costDependsOnVariables(operation: OperationDefinitionNode, fragments: Fragments): boolean {
+  let depends = variableDependent.get(operation);
+  if (depends !== undefined) return depends;
+  depends = false;
+  const look = {
+    Argument(node: { name: { value: string }; value: { kind: Kind } }) {
+      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) depends = true;
+    },
+    Directive(node: { name: { value: string }; arguments?: readonly { value: { kind: Kind } }[] }) {
+      const conditional = node.name.value === 'skip' || node.name.value === 'include';
+      if (conditional && node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) depends = true;
+    },
+  };
+  visit(operation, look);
+  for (const fragment of Object.values(fragments)) visit(fragment, look);
+  variableDependent.set(operation, depends);
+  return depends;
+}
+
 /**
  * The estimated cost of an operation: a field costs 1 plus its children; a list field that
  * takes `first` costs its children once per item it may return (a page of 100 models asking
  * for 5 versions each costs about 100 × 5 × fields per version). Where a selection may be of
  * several types, the costliest type counts. Fields skipped by @skip/@include cost nothing.
- * Each fragment is costed once per request (the variables are fixed), however often it is spread.
+ * Each fragment is costed once per request (the variables are fixed), however often it is spread,
+ * and an operation whose cost no variable can change is costed once (its variables still coerced).
  * Throws graphql-js's GraphQLError when the variables do not coerce.
  */
 export function queryCost(
@@ -76,6 +102,9 @@ export function queryCost(
   const { coerced, errors } = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
   if (errors?.length) throw errors[0];
   const variables = coerced!;
+  // A lookup's cost is the same whatever model it names: walk its document once.
+  const fixed = !costDependsOnVariables(operation, fragments);
+  if (fixed && fixedCosts.has(operation)) return fixedCosts.get(operation)!;
   const memo = new Map<string, number>();
   const open = new Set<string>();
 
@@ -146,5 +175,7 @@ export function queryCost(
         ? schema.getMutationType()
         : schema.getSubscriptionType();
   if (!root) throw new GraphQLError(`The schema has no ${operation.operation} type`);
-  return setCost(operation.selectionSet, root);
+  const cost = setCost(operation.selectionSet, root);
+  if (fixed) fixedCosts.set(operation, cost);
+  return cost;
 }
