@@ -61,19 +61,20 @@ it('never starts a deployment of a version that a racing approval archives', asy
       { token: bots[0] },
     );
     const requestId = requested.requestStageTransition.transitionRequest.id;
-    // Four deployments of the version in PRODUCTION, to four environments, and the approval that archives it.
-    // Odd rounds send the approval a moment after the starts, so that each side wins some rounds.
-    const approve = async () => {
-      if (round % 2) await new Promise((resolve) => setTimeout(resolve, round));
-      return api.gql(GovApproveDocument, { input: { id: requestId } }, { token: approver });
-    };
-    const [approval, ...starts] = await Promise.all([
-      approve(),
-      ...['prod-1', 'prod-2', 'prod-3', 'prod-4'].map((env, i) =>
-        api.gql(DepStartDocument, { input: { name: 'race-gate', version: live, environment: env } }, { token: bots[i + 1] }),
-      ),
-    ]);
-    expect(approval.errors).toBeUndefined();
+    // Four deployments of the version in PRODUCTION, to four environments, and the approval that
+    // archives it, racing. So that each side surely wins some rounds, whatever the machine's speed:
+    // in odd rounds the approval waits for the first start's answer, in even rounds the last start
+    // waits for the approval's; the other three race it.
+    const start = (i: number) =>
+      api.gql(DepStartDocument, { input: { name: 'race-gate', version: live, environment: `prod-${i + 1}` } }, { token: bots[i + 1] });
+    const approve = () => api.gql(GovApproveDocument, { input: { id: requestId } }, { token: approver });
+    const first = start(0);
+    const approval = round % 2 ? first.then(approve) : approve();
+    const racing = [1, 2].map(start);
+    const last = round % 2 ? start(3) : approval.then(() => start(3));
+    const starts = [await first, ...(await Promise.all(racing)), await last];
+    await approval;
+    expect((await approval).errors).toBeUndefined();
     for (const r of starts) {
       const o = outcome(r);
       tally[o] = (tally[o] ?? 0) + 1;
