@@ -50,16 +50,23 @@ export interface BuiltSql {
 }
 
 /**
+ * A value as the driver takes it, stored as Prisma stores it: a date as UTC text (with `+00:00`
+ * on SQLite; PostgreSQL ignores the zone of a `timestamp without time zone`, so the text is UTC's
+ * wall clock), a boolean as 0/1 on SQLite.
+ */
+function driverValue(provider: Provider, value: unknown): unknown {
+  if (value instanceof Date) return provider === 'sqlite' ? value.toISOString().replace('Z', '+00:00') : value.toISOString();
+  if (typeof value === 'boolean' && provider === 'sqlite') return value ? 1 : 0;
+  return value;
+}
+
+/**
  * A statement written for Prisma's raw reads, for the driver: PostgreSQL takes `$N` texts as
  * they are, SQLite `?` by position. Values are converted as Prisma's adapters convert them
  * (dates to UTC text, booleans to 0/1 on SQLite); rows come back as the driver gives them.
  */
 export function fromPrisma(provider: Provider, text: string, values: readonly unknown[]): BuiltSql {
-  const params = values.map((value) => {
-    if (value instanceof Date) return provider === 'sqlite' ? value.toISOString().replace('Z', '+00:00') : value.toISOString();
-    if (typeof value === 'boolean' && provider === 'sqlite') return value ? 1 : 0;
-    return value;
-  });
+  const params = values.map((value) => driverValue(provider, value));
   return { text, params, positional: provider === 'sqlite' };
 }
 
@@ -86,13 +93,11 @@ export class SqlBuilder {
     return this.placeholder(value, 'INTEGER');
   }
   bool(value: boolean): string {
-    return this.provider === 'sqlite' ? this.placeholder(value ? 1 : 0, null) : this.placeholder(value, 'BOOLEAN');
+    return this.placeholder(driverValue(this.provider, value), this.provider === 'sqlite' ? null : 'BOOLEAN');
   }
   /** A DateTime column's value, in UTC. */
   date(value: Date | null): string {
-    if (value === null) return this.placeholder(null, 'TIMESTAMP(3)');
-    // PostgreSQL ignores the zone of a `timestamp without time zone` literal: this is UTC's wall clock.
-    return this.placeholder(this.provider === 'sqlite' ? value.toISOString().replace('Z', '+00:00') : value.toISOString(), 'TIMESTAMP(3)');
+    return this.placeholder(driverValue(this.provider, value), 'TIMESTAMP(3)');
   }
   /** A value of one of the schema's enums (a text column on SQLite). */
   enum(value: string, type: string): string {

@@ -64,6 +64,16 @@ export function jsonList(value: unknown): unknown[] {
 
 const ZONED = /(Z|[+-]\d\d(:?\d\d)?)$/;
 
+/** A nullable date column of a raw row: a Date from PostgreSQL, text (or epoch ms) from SQLite. */
+export function rawDate(value: unknown): Date | null {
+  return value == null ? null : value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
+}
+
+/** A nullable text column of a raw row. */
+export function rawText(value: unknown): string | null {
+  return value == null ? null : String(value);
+}
+
 /** A timestamp inside JSON: SQLite keeps the zone, PostgreSQL's `timestamp(3)` (UTC) does not. */
 export function jsonDate(value: unknown): Date {
   if (typeof value === 'number') return new Date(value);

@@ -66,6 +66,11 @@ export class EventFeed {
     return this.subscribers.size;
   }
 
+  /** Nobody in the process listens: no subscription, no retained consumer. */
+  private get unheard(): boolean {
+    return this.subscribers.size + this.retained === 0;
+  }
+
   /**
    * Starts following from the newest committed event. Does not wait for the database: a
    * gateway may start before its migrations ran (readiness says so); the feed finds its
@@ -108,7 +113,7 @@ export class EventFeed {
    * key's revocation must close it; returns its release. The position is brought up to date first.
    */
   retain(): () => void {
-    if (this.subscribers.size + this.retained === 0) {
+    if (this.unheard) {
       const caughtUp: Promise<void> = this.upToDate().finally(() => {
         if (this.catchingUp === caughtUp) this.catchingUp = undefined;
       });
@@ -141,7 +146,7 @@ export class EventFeed {
     const matcher = eventMatcher(options.filter);
     await this.ready;
     // Live means from now on: the position must be current before it becomes the seam.
-    if (this.subscribers.size + this.retained === 0) await this.upToDate();
+    if (this.unheard) await this.upToDate();
     else await this.catchingUp;
     const subscription = new EventSubscription(this, matcher, this.lastId, options);
     this.subscribers.add(subscription);
@@ -179,7 +184,7 @@ export class EventFeed {
       this.wakeUp = undefined;
       if (this.stopped) return;
       this.dirty = false;
-      if (!this.due && this.subscribers.size + this.retained === 0) continue;
+      if (!this.due && this.unheard) continue;
       this.due = false;
       const waiting = this.afterNextRead;
       this.afterNextRead = [];

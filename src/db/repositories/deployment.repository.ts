@@ -1,5 +1,6 @@
 import { providerOfClient, type Tx } from '../client';
 import { Prisma } from '../generated/sqlite/client';
+import { rawDate, rawText } from '../sql';
 import type { DeploymentStatus } from '../../domain/deployments';
 import { live } from './version.repository';
 
@@ -155,8 +156,6 @@ const DEPLOYMENT_COLUMNS = [
 /** A raw row as either database returns it (dates as Date or text, integers as number or bigint). */
 function toDeploymentRow(raw: Record<string, unknown>): DeploymentRow {
   const int = (v: unknown) => (v == null ? null : Number(v));
-  const text = (v: unknown) => (v == null ? null : String(v));
-  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
   return {
     id: Number(raw.id),
     environmentId: Number(raw.environmentId),
@@ -164,14 +163,14 @@ function toDeploymentRow(raw: Record<string, unknown>): DeploymentRow {
     versionId: Number(raw.versionId),
     status: String(raw.status) as DeploymentStatus,
     config: String(raw.config),
-    endpointUrl: text(raw.endpointUrl),
-    message: text(raw.message),
+    endpointUrl: rawText(raw.endpointUrl),
+    message: rawText(raw.message),
     startedBy: String(raw.startedBy),
-    createdAt: date(raw.createdAt)!,
-    updatedAt: date(raw.updatedAt)!,
-    finishedAt: date(raw.finishedAt),
-    activeKey: text(raw.activeKey),
-    currentKey: text(raw.currentKey),
+    createdAt: rawDate(raw.createdAt)!,
+    updatedAt: rawDate(raw.updatedAt)!,
+    finishedAt: rawDate(raw.finishedAt),
+    activeKey: rawText(raw.activeKey),
+    currentKey: rawText(raw.currentKey),
     previousId: int(raw.previousId),
     rollbackOfId: int(raw.rollbackOfId),
   };

@@ -10,7 +10,7 @@ import type { DecisionState } from '../../domain/transitions';
 import { EVENTS_CHANNEL, EVENT_ORDER_LOCK } from './event.repository';
 import { toPolicy } from './policy.repository';
 import type { RequestRow } from './request.repository';
-import { VERSION_FIELDS } from '../sql';
+import { VERSION_FIELDS, rawDate, rawText } from '../sql';
 import { toVersionRow } from './search.repository';
 import type { VersionRow } from './version.repository';
 import { WEBHOOK_MATCHES } from './webhook-outbox.repository';
@@ -107,7 +107,6 @@ function childrenSql(d: Dialect, target: string): string {
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const bool = (value: unknown) => value === true || value === 1 || value === '1' || value === 'true';
-const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
 
 function modelState(raw: Record<string, unknown>, stage: Stage): ModelState {
   type PolicyJson = { modelId: number | null; stage: Stage; requiredApprovals: number; allowSelfApproval: unknown; metricGates: string };
@@ -143,11 +142,11 @@ function toRequestRow(raw: Record<string, unknown>): RequestRow {
     toStage: String(raw.toStage) as Stage,
     status: String(raw.status) as RequestRow['status'],
     requestedBy: String(raw.requestedBy),
-    comment: raw.comment == null ? null : String(raw.comment),
+    comment: rawText(raw.comment),
     archiveExistingVersions: bool(raw.archiveExistingVersions),
     requiredApprovals: Number(raw.requiredApprovals),
-    createdAt: date(raw.createdAt)!,
-    resolvedAt: date(raw.resolvedAt),
+    createdAt: rawDate(raw.createdAt)!,
+    resolvedAt: rawDate(raw.resolvedAt),
   };
 }
 
@@ -259,11 +258,12 @@ function outcomeWrites(next: () => SqlBuilder, outcome: Outcome, at: Date): Buil
   }
   if (change) {
     const [target] = change.moves;
-    let when = b.date(change.at);
     push(`UPDATE "ModelVersion"
-      SET "stage" = CASE WHEN "id" = ${b.int(target.versionId)} THEN ${b.enum(target.toStage, 'Stage')} ELSE 'ARCHIVED' END, "updatedAt" = ${when}
+      SET "stage" = CASE WHEN "id" = ${b.int(target.versionId)} THEN ${b.enum(target.toStage, 'Stage')} ELSE 'ARCHIVED' END,
+        "updatedAt" = ${b.date(change.at)}
       WHERE "id" IN (${b.ints(change.moves.map((m) => m.versionId))})`);
-    when = b.date(change.at);
+    // One placeholder for the time and the actor of every row of this statement.
+    const when = b.date(change.at);
     const actor = b.text(change.actor);
     const moves = change.moves.map(
       (m) =>
@@ -271,8 +271,7 @@ function outcomeWrites(next: () => SqlBuilder, outcome: Outcome, at: Date): Buil
     );
     push(`INSERT INTO "StageTransition" ("versionId", "fromStage", "toStage", "at", "actor", "requestId") VALUES ${moves.join(', ')}`);
     if (change.superseded.length) {
-      when = b.date(change.at);
-      push(`UPDATE "TransitionRequest" SET "status" = 'CANCELLED', "resolvedAt" = ${when}
+      push(`UPDATE "TransitionRequest" SET "status" = 'CANCELLED', "resolvedAt" = ${b.date(change.at)}
         WHERE "id" IN (${b.ints(change.superseded)}) AND "status" = 'PENDING'`);
     }
     push(`UPDATE "RegisteredModel" SET "updatedAt" = ${b.date(change.at)} WHERE "id" = ${b.int(change.modelId)}`);

@@ -3,6 +3,7 @@ import { Prisma } from '../generated/sqlite/client';
 import type { Page, PageRequest, SortKey } from '../../domain/paging';
 import type { ModelSearch, TagFilterInput, VersionSearch } from '../../domain/registry-search';
 import { orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
+import { rawDate, rawText } from '../sql';
 import { nameSearchKey, type ModelRow } from './model.repository';
 import { live, type VersionRow } from './version.repository';
 
@@ -117,23 +118,21 @@ async function firstVersionsOfModels(db: Tx, modelIds: readonly number[], keys: 
 
 /** A raw row as Prisma's own queries return it (dates as Date, numbers as number). */
 export function toVersionRow(raw: Record<string, unknown>): VersionRow {
-  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v)));
-  const text = (v: unknown) => (v == null ? null : String(v));
   return {
     id: Number(raw.id),
     modelId: Number(raw.modelId),
     version: Number(raw.version),
     stage: String(raw.stage) as VersionRow['stage'],
     status: String(raw.status) as VersionRow['status'],
-    statusMessage: text(raw.statusMessage),
+    statusMessage: rawText(raw.statusMessage),
     source: String(raw.source),
-    runId: text(raw.runId),
-    runLink: text(raw.runLink),
-    description: text(raw.description),
+    runId: rawText(raw.runId),
+    runLink: rawText(raw.runLink),
+    description: rawText(raw.description),
     createdBy: String(raw.createdBy),
-    createdAt: date(raw.createdAt)!,
-    updatedAt: date(raw.updatedAt)!,
-    deletedAt: date(raw.deletedAt),
+    createdAt: rawDate(raw.createdAt)!,
+    updatedAt: rawDate(raw.updatedAt)!,
+    deletedAt: rawDate(raw.deletedAt),
   };
 }
 
