@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createDatabase, databaseTarget, type Database, type Db } from '../src/db/client';
+import type { DirectSql } from '../src/db/direct';
 import { migrate } from '../src/db/migrate';
 import { nameSearchKey } from '../src/db/repositories/model.repository';
 import {
@@ -17,6 +18,8 @@ import {
   type StageName,
 } from './dataset';
 import { inspect, redact, SEED_STARTED, SEEDED, wipe } from './database';
+import { insertRows } from './bulk-insert';
+import * as tables from './tables';
 import { UsageError } from './options';
 
 export interface SeedReport {
@@ -71,7 +74,7 @@ export async function prepareDatabase(url: string, params: SeedParams, reuse: bo
   try {
     await benchMarker(db, SEED_STARTED, { params });
     const started = performance.now();
-    const rows = await seedRegistry(db.prisma, params, log);
+    const rows = await seedRegistry(db.direct, params, log);
     await analyze(db);
     const seconds = (performance.now() - started) / 1000;
     const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
@@ -92,21 +95,6 @@ async function analyze(db: Database): Promise<void> {
   await db.prisma.$executeRawUnsafe('ANALYZE');
 }
 
-/** Rows per INSERT: measured fastest around 1,000, and well under either database's bind-parameter limit. */
-function perStatement(columns: number): number {
-  return Math.min(1000, Math.floor(30_000 / columns));
-}
-
-async function inChunks<T, R>(rows: T[], columns: number, insert: (chunk: T[]) => Promise<R[] | unknown>): Promise<R[]> {
-  const out: R[] = [];
-  const size = perStatement(columns);
-  for (let i = 0; i < rows.length; i += size) {
-    const result = await insert(rows.slice(i, i + size));
-    if (Array.isArray(result)) out.push(...(result as R[]));
-  }
-  return out;
-}
-
 type Stage = StageName;
 
 /** Versions per slice of models: the seeder holds one slice's rows at a time, whatever the size. */
@@ -117,7 +105,7 @@ const VERSIONS_PER_SLICE = 5_000;
  * and metrics, aliases, requests, decisions, stage history), so memory stays bounded by the
  * slice (under 1 GB at any size); the random sequence and the data are those of a seed in one go.
  */
-async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) => void): Promise<Record<string, number>> {
+async function seedRegistry(direct: DirectSql, params: SeedParams, log: (line: string) => void): Promise<Record<string, number>> {
   const { models, versions: count } = params;
   const rnd = random(42);
   const base = Date.now() - (models + 48) * HOUR;
@@ -136,7 +124,7 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
   let reported = 0;
   for (let from = 0; from < models; from += perSlice) {
     const to = Math.min(models, from + perSlice);
-    const written = await seedSlice(prisma, params, from, to, base, rnd);
+    const written = await seedSlice(direct, params, from, to, base, rnd);
     for (const [table, n] of Object.entries(written)) rows[table] += n;
     if (to === models || rows.ModelVersion - reported >= 100_000) {
       log(`  ${to} of ${models} models, ${rows.ModelVersion} versions, ${Object.values(rows).reduce((a, b) => a + b, 0)} rows`);
@@ -147,7 +135,7 @@ async function seedRegistry(prisma: Db, params: SeedParams, log: (line: string) 
 }
 
 async function seedSlice(
-  prisma: Db,
+  direct: DirectSql,
   params: SeedParams,
   from: number,
   to: number,
@@ -172,14 +160,12 @@ async function seedSlice(
       liveVersions: count,
     };
   });
-  const createdModels = await inChunks<(typeof modelRows)[number], { id: number; name: string }>(modelRows, 8, (chunk) =>
-    prisma.registeredModel.createManyAndReturn({ data: chunk, select: { id: true, name: true } }),
-  );
-  const modelIdByName = new Map(createdModels.map((m) => [m.name, m.id]));
+  const createdModels = await insertRows(direct, tables.registeredModel, modelRows, ['id', 'name']);
+  const modelIdByName = new Map(createdModels.map((m) => [m.name as string, Number(m.id)]));
   const modelIdOf = (i: number) => modelIdByName.get(modelName(i))!;
 
   const modelTagRows = indexes.flatMap((i) => modelTags(i).map((t) => ({ modelId: modelIdOf(i), ...t })));
-  await inChunks(modelTagRows, 3, (chunk) => prisma.modelTag.createMany({ data: chunk }));
+  await insertRows(direct, tables.modelTag, modelTagRows);
 
   const versionRows = indexes.flatMap((i) =>
     Array.from({ length: count }, (_, k) => {
@@ -198,12 +184,8 @@ async function seedSlice(
       };
     }),
   );
-  const createdVersions = await inChunks<(typeof versionRows)[number], { id: number; modelId: number; version: number }>(
-    versionRows,
-    10,
-    (chunk) => prisma.modelVersion.createManyAndReturn({ data: chunk, select: { id: true, modelId: true, version: true } }),
-  );
-  const versionIdOf = new Map(createdVersions.map((v) => [`${v.modelId}:${v.version}`, v.id]));
+  const createdVersions = await insertRows(direct, tables.modelVersion, versionRows, ['id', 'modelId', 'version']);
+  const versionIdOf = new Map(createdVersions.map((v) => [`${v.modelId}:${v.version}`, Number(v.id)]));
   const versionId = (i: number, v: number) => versionIdOf.get(`${modelIdOf(i)}:${v}`)!;
 
   const tagRows: { versionId: number; key: string; value: string }[] = [];
@@ -215,13 +197,13 @@ async function seedSlice(
       for (const m of versionMetrics(rnd)) metricRows.push({ versionId: id, ...m });
     }
   }
-  await inChunks(tagRows, 3, (chunk) => prisma.versionTag.createMany({ data: chunk }));
-  await inChunks(metricRows, 3, (chunk) => prisma.versionMetric.createMany({ data: chunk }));
+  await insertRows(direct, tables.versionTag, tagRows);
+  await insertRows(direct, tables.versionMetric, metricRows);
 
   const aliasRows = indexes.flatMap((i) =>
     aliasTargets(count).map(({ alias, version }) => ({ modelId: modelIdOf(i), alias, versionId: versionId(i, version) })),
   );
-  await inChunks(aliasRows, 3, (chunk) => prisma.modelAlias.createMany({ data: chunk }));
+  await insertRows(direct, tables.modelAlias, aliasRows);
 
   // A few hundred requests: pending ones on the newest versions, approved ones that promoted the
   // PRODUCTION versions (with their decision and stage change), rejected ones with theirs.
@@ -263,12 +245,14 @@ async function seedSlice(
       resolvedAt: recent(i + 5),
     })),
   ];
-  const createdRequests = await inChunks<
-    (typeof requestRows)[number],
-    { id: number; versionId: number; status: string; resolvedAt: Date | null }
-  >(requestRows, 10, (chunk) =>
-    prisma.transitionRequest.createManyAndReturn({ data: chunk, select: { id: true, versionId: true, status: true, resolvedAt: true } }),
+  // A version has at most one request of each status.
+  const requestIdOf = new Map(
+    (await insertRows(direct, tables.transitionRequest, requestRows, ['id', 'versionId', 'status'])).map((r) => [
+      `${r.versionId}:${r.status}`,
+      Number(r.id),
+    ]),
   );
+  const createdRequests = requestRows.map((r) => ({ ...r, id: requestIdOf.get(`${r.versionId}:${r.status}`)! }));
   const decisionRows = createdRequests
     .filter((r) => r.status !== 'PENDING')
     .map((r) => ({
@@ -278,7 +262,7 @@ async function seedSlice(
       comment: r.status === 'APPROVED' ? 'metrics look good' : 'go through staging first',
       createdAt: r.resolvedAt!,
     }));
-  await inChunks(decisionRows, 5, (chunk) => prisma.approvalDecision.createMany({ data: chunk }));
+  await insertRows(direct, tables.approvalDecision, decisionRows);
   const promotedBy = new Map(createdRequests.filter((r) => r.status === 'APPROVED').map((r) => [r.versionId, r.id]));
 
   const historyRows: { versionId: number; fromStage: Stage; toStage: Stage; at: Date; actor: string; requestId: number | null }[] = [];
@@ -291,7 +275,7 @@ async function seedSlice(
       });
     }
   }
-  await inChunks(historyRows, 6, (chunk) => prisma.stageTransition.createMany({ data: chunk }));
+  await insertRows(direct, tables.stageTransition, historyRows);
 
   return {
     RegisteredModel: modelRows.length,

@@ -54,7 +54,7 @@ export interface BuiltSql {
  * on SQLite; PostgreSQL ignores the zone of a `timestamp without time zone`, so the text is UTC's
  * wall clock), a boolean as 0/1 on SQLite.
  */
-function driverValue(provider: Provider, value: unknown): unknown {
+export function driverValue(provider: Provider, value: unknown): unknown {
   if (value instanceof Date) return provider === 'sqlite' ? value.toISOString().replace('Z', '+00:00') : value.toISOString();
   if (typeof value === 'boolean' && provider === 'sqlite') return value ? 1 : 0;
   return value;
