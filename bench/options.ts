@@ -20,6 +20,8 @@ export interface BenchOptions {
   connections: number;
   quick: boolean;
   reuse: boolean;
+  /** Skip the N+1 gateway (DATALOADERS=false) that the dashboard is compared with. */
+  noNaive: boolean;
   workloads: WorkloadName[];
   /** Where the JSON results go. */
   out: string;
@@ -56,6 +58,7 @@ Options:
   --connections <n>     concurrent HTTP connections (default ${FULL.connections}, quick ${QUICK.connections})
   --quick               a small registry and short runs: the whole benchmark in under two minutes
   --reuse               keep the database when it is already seeded with the same sizes
+  --no-naive            skip the N+1 baseline of the dashboard (it takes minutes on large registries)
   --workloads <a,b>     any of ${WORKLOADS.join(', ')} (default: all)
   --out <dir>           directory for the JSON results (default bench/results)
   --peer postgraphile   instead: modelgate side by side with PostGraphile 5.1.5 on the same
@@ -137,6 +140,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       connections: { type: 'string' },
       quick: { type: 'boolean', default: false },
       reuse: { type: 'boolean', default: false },
+      'no-naive': { type: 'boolean', default: false },
       workloads: { type: 'string' },
       out: { type: 'string' },
       peer: { type: 'string' },
@@ -156,6 +160,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     connections: positiveInt('connections', values.connections, base.connections),
     quick: values.quick,
     reuse: values.reuse,
+    noNaive: values['no-naive'],
     workloads: workloads(values.workloads),
     out: values.out ?? join(projectRoot, 'bench', 'results'),
     peer: peerName(values.peer),

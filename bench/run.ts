@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   const wanted = new Set(options.workloads);
   // The N+1 baseline first, on the same data. The deploy bots write deployments only; the
   // approval bots run last because they change stages (the deploy bots deploy PRODUCTION versions).
-  if (wanted.has('dashboard')) {
+  if (wanted.has('dashboard') && !options.noNaive) {
     results.push(
       ...(await onGateway(
         'naive',

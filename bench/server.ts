@@ -89,9 +89,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       LOG_LEVEL: 'info',
       BOOTSTRAP_ADMIN_TOKEN: options.adminToken,
       DATALOADERS: String(options.dataloaders),
-      // The benchmark measures throughput: limits would cap it.
-      RATE_LIMIT_REQUESTS: '0',
-      RATE_LIMIT_AUTH_FAILURES: '0',
       DB_POOL_SIZE: String(options.poolSize),
       GRAPHIQL: 'false',
       NODE_ENV: 'production',

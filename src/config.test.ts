@@ -32,7 +32,7 @@ describe('configuration', () => {
         leaseMs: 60_000,
       },
       corsOrigins: [],
-      rateLimitRequests: 1200,
+      rateLimitRequests: 0,
       rateLimitAuthFailures: 20,
       rateLimitWindowSeconds: 60,
       otlpEndpoint: undefined,

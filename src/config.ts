@@ -245,8 +245,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     subscriptionBufferLimit: int(env, 'SUBSCRIPTION_BUFFER_LIMIT', 10_000, 1, 1_000_000),
     eventPollMs: int(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
     corsOrigins: corsOrigins(env, allowAnonymousRead),
-    // 1,200 a minute per key: a busy dashboard or bot (20/s sustained) fits; a runaway loop does not.
-    rateLimitRequests: int(env, 'RATE_LIMIT_REQUESTS', 1200, 0, 1_000_000),
+    // Off: a key's fair rate depends on its job (a team's dashboard backend, a CI bot), which only
+    // the operator knows; a default either throttles a busy dashboard or stops nothing.
+    rateLimitRequests: int(env, 'RATE_LIMIT_REQUESTS', 0, 0, 1_000_000),
     // 20 bad tokens a minute per address: a typo or a rotated token fits; guessing does not.
     rateLimitAuthFailures: int(env, 'RATE_LIMIT_AUTH_FAILURES', 20, 0, 1_000_000),
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),

@@ -3,6 +3,7 @@ import { createDatabase, type Database } from '../src/db/client';
 import { Role } from '../src/domain/roles';
 import { createGateway, type Gateway } from '../src/http/app';
 import { createLogger } from '../src/http/logger';
+import { RateLimitService } from '../src/services/rate-limit.service';
 import { startApi, type TestApi } from './support/api';
 import { testProvider } from './support/databases';
 
@@ -69,8 +70,22 @@ describe('request limits per API key', () => {
     const statuses = await Promise.all(
       Array.from({ length: LIMIT * 3 }, () => call(api.url, token).then(async (r) => (await r.text(), r.status))),
     );
+    expect(statuses.filter((s) => s !== 429 && s !== 200)).toEqual([]);
     expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
     expect(statuses.filter((s) => s === 429)).toHaveLength(LIMIT * 2);
+  });
+
+  it('admits exactly the limit when requests trickle in while claims are in flight', async () => {
+    // Claims overlap arrivals in every pattern: some claims end past the limit and grant part.
+    for (let round = 0; round < 5; round++) {
+      const limiter = new RateLimitService(api.db, { requests: LIMIT, authFailures: 0, windowMs: 60_000 });
+      const decisions: Promise<boolean>[] = [];
+      for (let i = 0; i < LIMIT * 3; i++) {
+        decisions.push(limiter.request(`trickle-${round}`)!.then((d) => d.allowed));
+        if (i % (round + 2) === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect((await Promise.all(decisions)).filter(Boolean)).toHaveLength(LIMIT);
+    }
   });
 
   it(
@@ -114,5 +129,35 @@ describe('failed authentication limit per address', () => {
     const metrics = await (await fetch(`${guarded.url}/metrics`)).text();
     expect(metrics).toMatch(/^modelgate_http_refused_requests_total\{status="429",reason="auth_rate_limited"\} 2$/m);
     expect(metrics).toMatch(/^modelgate_http_refused_requests_total\{status="401",reason="invalid_token"\} 3$/m);
+  });
+});
+
+describe('what the limits cost', () => {
+  let costed: TestApi;
+  beforeAll(async () => {
+    costed = await startApi({ RATE_LIMIT_REQUESTS: '1000', RATE_LIMIT_AUTH_FAILURES: '20', RATE_LIMIT_WINDOW_SECONDS: '60' });
+  });
+  afterAll(() => costed?.stop());
+
+  it('claims a busy key’s points in batches of 1% of its limit, and checks addresses in memory', async () => {
+    const token = await costed.token('rl-batched', [Role.VIEWER]);
+    const limitStatements: string[] = [];
+    costed.db.statements.observer = ({ query }) => void (/RateLimitCounter/.test(query) && limitStatements.push(query));
+    for (let i = 0; i < 45; i++) {
+      const r = await call(costed.url, token);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('ratelimit-remaining')).toBe(String(1000 - i - 1));
+      await r.text();
+    }
+    costed.db.statements.observer = undefined;
+    // On PostgreSQL the 45 requests claimed 10 points 5 times; the address check read nothing.
+    // SQLite counts in memory.
+    expect(limitStatements).toHaveLength(testProvider() === 'postgres' ? 5 : 0);
+    if (testProvider() === 'postgres') {
+      const [row] = await costed.db.prisma.$queryRawUnsafe<{ points: number }[]>(
+        `SELECT "points" FROM "RateLimitCounter" WHERE "key" LIKE 'req:key:%'`,
+      );
+      expect(row.points).toBe(50);
+    }
   });
 });

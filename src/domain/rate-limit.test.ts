@@ -1,4 +1,4 @@
-import { addToWindow, decideRate } from './rate-limit';
+import { addToWindow, claimSize, decideRate, grantedOf } from './rate-limit';
 
 describe('rate limits (fixed windows)', () => {
   const now = new Date('2026-12-01T12:00:00.000Z');
@@ -24,5 +24,23 @@ describe('rate limits (fixed windows)', () => {
   it('never tells a client to wait less than a second', () => {
     expect(decideRate({ points: 9, resetAt: at(10) }, 3, now).resetSeconds).toBe(1);
     expect(decideRate({ points: 9, resetAt: at(-5) }, 3, now).resetSeconds).toBe(1);
+  });
+
+  it.each([
+    [20, 1, 1],
+    [1200, 1, 12],
+    [1200, 30, 30],
+    [100_000, 3, 1000],
+  ])('a limit of %i with %i requests waiting claims %i points', (limit, waiting, claimed) => {
+    expect(claimSize(limit, waiting)).toBe(claimed);
+  });
+
+  it.each([
+    [10, 10, 20, 10],
+    [10, 25, 20, 5],
+    [10, 30, 20, 0],
+    [10, 45, 20, 0],
+  ])('a claim of %i that brought the window to %i under a limit of %i grants %i', (claimed, points, limit, granted) => {
+    expect(grantedOf(claimed, points, limit)).toBe(granted);
   });
 });

@@ -23,3 +23,18 @@ export function addToWindow(current: WindowCount | undefined, points: number, wi
   if (!current || current.resetAt <= now) return { points, resetAt: new Date(now.getTime() + windowMs) };
   return { points: current.points + points, resetAt: current.resetAt };
 }
+
+/**
+ * Points a process claims from a shared window at once: 1% of the limit (at least 1, and at
+ * least the requests waiting), so that a busy key costs one statement per hundredth of its limit
+ * instead of one per request. What a process claimed and did not use lapses with the window: the
+ * deployment never admits more than the limit, and at most this many fewer per process.
+ */
+export function claimSize(limit: number, waiting: number): number {
+  return Math.max(waiting, Math.floor(limit / 100), 1);
+}
+
+/** Of `claimed` points, how many fit under `limit` once the window's count came back as `points`. */
+export function grantedOf(claimed: number, points: number, limit: number): number {
+  return Math.min(claimed, Math.max(0, claimed - (points - limit)));
+}

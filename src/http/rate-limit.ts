@@ -30,42 +30,41 @@ function tooMany(res: Response, decision: RateDecision, reason: string, message:
  * Per API key (per address without a token) request limits, and a stricter per-address limit on
  * failed authentications: once an address sent too many bad tokens it gets 429 before any
  * token is looked up. Runs before the request's SQL is counted, so x-sql-statements stays the
- * request's own. The token is identified by its hash, with no database lookup.
+ * request's own. The token is identified by its hash, with no database lookup. A request that no
+ * limit applies to passes through without waiting for anything.
  */
 export function rateLimitMiddleware(limiter: RateLimitService): RequestHandler {
   const windowSeconds = Math.round(limiter.limits.windowMs / 1000);
-  return async (req, res, next) => {
+  const decide = (res: Response, decision: RateDecision, next: () => void) => {
+    setHeaders(res, decision, windowSeconds);
+    if (decision.allowed) return next();
+    tooMany(
+      res,
+      decision,
+      'rate_limited',
+      `Rate limit of ${decision.limit} requests per ${windowSeconds} s reached; retry in ${decision.resetSeconds} s`,
+    );
+  };
+  return (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
-    try {
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const blocked = await limiter.authBlocked(address);
-      if (blocked) {
-        return tooMany(
-          res,
-          blocked,
-          'auth_rate_limited',
-          `Too many failed authentications from this address; retry in ${blocked.resetSeconds} s`,
-        );
-      }
-      const token = bearerToken(req);
-      const client = typeof token === 'string' ? `key:${createHash('sha256').update(token).digest('hex')}` : `ip:${address}`;
-      const decision = await limiter.request(client);
-      if (decision) {
-        setHeaders(res, decision, windowSeconds);
-        if (!decision.allowed) {
-          return tooMany(
-            res,
-            decision,
-            'rate_limited',
-            `Rate limit of ${decision.limit} requests per ${windowSeconds} s reached; retry in ${decision.resetSeconds} s`,
-          );
-        }
-      }
-      // Called by challengeOnRefusal before the 401 goes out, so the next request sees the count.
-      res.locals.onAuthFailure = () => limiter.authFailed(address);
-      next();
-    } catch (error) {
-      next(error);
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const blocked = limiter.authBlocked(address);
+    if (blocked) {
+      return tooMany(
+        res,
+        blocked,
+        'auth_rate_limited',
+        `Too many failed authentications from this address; retry in ${blocked.resetSeconds} s`,
+      );
     }
+    // Called by challengeOnRefusal before the 401 goes out, so the next request sees the count.
+    res.locals.onAuthFailure = () => limiter.authFailed(address);
+    if (!limiter.limits.requests) return next();
+    const token = bearerToken(req);
+    const decision = limiter.request(
+      typeof token === 'string' ? `key:${createHash('sha256').update(token).digest('hex')}` : `ip:${address}`,
+    );
+    if (!decision) return next();
+    decision.then((d) => decide(res, d, next), next);
   };
 }

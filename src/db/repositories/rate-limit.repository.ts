@@ -21,12 +21,6 @@ export async function hitWindow(db: Tx, key: string, points: number, windowMs: n
   return { points: Number(rows[0].points), resetAt: new Date(rows[0].resetAt) };
 }
 
-/** The window's count without adding to it; undefined when there is none or it ended. */
-export async function peekWindow(db: Tx, key: string, now: Date): Promise<WindowCount | undefined> {
-  const row = await db.rateLimitCounter.findUnique({ where: { key } });
-  return row && row.resetAt > now ? { points: row.points, resetAt: row.resetAt } : undefined;
-}
-
 export async function deleteEndedWindows(db: Tx, now: Date): Promise<void> {
   await db.rateLimitCounter.deleteMany({ where: { resetAt: { lte: now } } });
 }
