@@ -96,7 +96,11 @@ export async function main(argv: string[]): Promise<number> {
 
   log(`registry: ${params.models} models x ${params.versions} versions`);
   const seed = await prepareDatabase(options.db, params, options.reuse, log);
-  if (!seed.reused) log(`seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rowsPerSecond)} rows/s`);
+  if (!seed.reused) {
+    log(
+      `seeded ${seed.totalRows} rows in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rowsPerSecond)} rows/s, peak RSS ${seed.peakRssMiB} MiB`,
+    );
+  }
 
   const db = createDatabase(databaseTarget(options.db, 2));
   let keys: BenchKeys;

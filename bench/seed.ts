@@ -31,6 +31,8 @@ export interface SeedReport {
   totalRows: number;
   seconds: number;
   rowsPerSecond: number;
+  /** The benchmark process's peak resident memory once seeded (it runs the seeder in process). */
+  peakRssMiB?: number;
 }
 
 const SEEDER = 'bench-seed';
@@ -79,7 +81,8 @@ export async function prepareDatabase(url: string, params: SeedParams, reuse: bo
     const seconds = (performance.now() - started) / 1000;
     const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
     await benchMarker(db, SEEDED, { params, rows, seconds });
-    return { params, reused: false, rows, totalRows, seconds, rowsPerSecond: totalRows / seconds };
+    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    return { params, reused: false, rows, totalRows, seconds, rowsPerSecond: totalRows / seconds, peakRssMiB };
   } finally {
     await db.close();
   }

@@ -32,7 +32,7 @@ describe('x-sql-statements', () => {
   async function counted<T>(
     query: string,
     variables: Record<string, unknown> = {},
-    options: { token?: string | null } = {},
+    options: { token?: string | null; headers?: Record<string, string> } = {},
   ): Promise<GraphQLResponse<T>> {
     const before = await settled();
     const result = await api.gql<T, object>(query, variables, options);
@@ -52,6 +52,22 @@ describe('x-sql-statements', () => {
 
   const MODEL = `model { name }`;
   const VERSION_FIELDS = `id version stage metrics { key value } tags { key value } aliases model { name }`;
+
+  it('is what an idempotent mutation ran, its key claimed and its response stored', async () => {
+    const first = await counted(
+      `mutation { createRegisteredModel(input: { name: "sc-idem" }) { registeredModel { name } } }`,
+      {},
+      { headers: { 'idempotency-key': 'sc-idem-1' } },
+    );
+    expect(first.errors).toBeUndefined();
+    // The replay reads the stored response and runs nothing else.
+    const replay = await counted(
+      `mutation { createRegisteredModel(input: { name: "sc-idem" }) { registeredModel { name } } }`,
+      {},
+      { headers: { 'idempotency-key': 'sc-idem-1' } },
+    );
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  });
 
   it('is what each mutation ran', async () => {
     const created = await counted<{ createRegisteredModel: unknown }>(

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware, type ExpressContextFunctionArgument } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
@@ -25,6 +24,7 @@ import { compressionMiddleware } from './compression';
 import { corsMiddleware } from './cors';
 import { httpErrorHandler } from './errors';
 import { graphiqlHandler } from './graphiql';
+import { apolloHandler, chain, jsonBody, type HttpContextArgument } from './graphql-route';
 import { healthRouter } from './health';
 import { idempotencyMiddleware } from './idempotency';
 import { Metrics } from './metrics';
@@ -39,6 +39,9 @@ import { webhookDispatcher } from './webhooks';
 import { webhookWakePlugin } from './webhook-wake.plugin';
 
 import { createTracing } from './tracing';
+
+/** The largest request body taken (errors.ts says 1 MiB when refusing one). */
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Parsed documents kept for reuse, by their real size in memory. */
 const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -113,7 +116,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   const subscriptions = attachSubscriptions({ httpServer, path: '/graphql', schema, services, config, logger, prisma: db.prisma });
   metrics.trackEvents(services.events, () => subscriptions.connections);
 
-  const context = async ({ req, res }: ExpressContextFunctionArgument): Promise<Context> => {
+  const context = async ({ req, res }: HttpContextArgument): Promise<Context> => {
     const tx: Tx = res.locals.db;
     const loaders = () => createLoaders(tx, { batch: config.dataloaders });
     return bindResponse(
@@ -133,35 +136,44 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
 
   app.use(healthRouter(db));
   app.get('/metrics', metricsRoute(metrics, config.metricsToken));
-  app.use('/graphql', (req, res, next) => {
-    res.locals.requestId = requestIdOf(req);
-    // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
-    res.set('x-request-id', res.locals.requestId);
-    next();
-  });
-  if (tracing) app.use('/graphql', tracing.middleware);
-  app.use('/graphql', corsMiddleware(config.corsOrigins));
-  if (config.graphiql) app.get('/graphql', graphiqlHandler('/graphql'));
-
+  const graphiql = config.graphiql ? graphiqlHandler('/graphql') : undefined;
+  // One handler for the route, its steps in order (chain): each step's own layer cost path
+  // matching and URL rewriting on every request.
   app.use(
     '/graphql',
-    countRefusals(metrics),
-    rateLimitMiddleware(rateLimits),
-    (req, res, next) => {
-      // Everything this request runs, down to the SQL, counts against its own statement count:
-      // its reads through its counting client, the rest in a statement scope (see the executor).
-      const statements: Counted = { count: 0 };
-      res.locals.statements = statements;
-      res.locals.db = db.countingClient(statements);
-      if (req.get('idempotency-key') === undefined) return next();
-      // An idempotent mutation's bookkeeping runs before Apollo: its whole request is scoped.
-      void db.statements.scope(statements, () => new Promise<void>((done) => (res.once('close', done), next())));
-    },
-    requireJsonOrPreflight(),
-    express.json({ limit: '1mb' }),
-    documentGuard(limits),
-    idempotencyMiddleware(apollo, context, services, config),
-    expressMiddleware(apollo, { context }),
+    chain(
+      (req, res, next) => {
+        res.locals.requestId = requestIdOf(req);
+        // Every answer carries the id, refusals too (a 401 or 413 is what a client asks about).
+        res.setHeader('x-request-id', res.locals.requestId);
+        next();
+      },
+      ...(tracing ? [tracing.middleware] : []),
+      corsMiddleware(config.corsOrigins),
+      // A browser's navigation to /graphql (a GET asking for HTML) gets GraphiQL.
+      ...(graphiql
+        ? ([
+            (req, res, next) => ((req.method === 'GET' || req.method === 'HEAD') && req.path === '/' ? graphiql(req, res, next) : next()),
+          ] as RequestHandler[])
+        : []),
+      countRefusals(metrics),
+      rateLimitMiddleware(rateLimits),
+      (req, res, next) => {
+        // Everything this request runs, down to the SQL, counts against its own statement count:
+        // its reads through its counting client, the rest in a statement scope (see the executor).
+        const statements: Counted = { count: 0 };
+        res.locals.statements = statements;
+        res.locals.db = db.countingClient(statements);
+        if (req.headers['idempotency-key'] === undefined) return next();
+        // An idempotent mutation's bookkeeping runs before Apollo: its whole request is scoped.
+        void db.statements.scope(statements, () => new Promise<void>((done) => (res.once('close', done), next())));
+      },
+      requireJsonOrPreflight(),
+      jsonBody(BODY_LIMIT_BYTES),
+      documentGuard(limits),
+      idempotencyMiddleware(apollo, context, services, config),
+      apolloHandler(apollo, context),
+    ),
   );
   app.use(httpErrorHandler(logger));
 

@@ -1,5 +1,5 @@
 import cors from 'cors';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 
 /** Request headers a browser may send cross-origin: the token, JSON, retries and tracing. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Apollo-Require-Preflight', 'traceparent'];
@@ -14,24 +14,23 @@ const PREFLIGHT_MAX_AGE_SECONDS = 7200;
  * OPTIONS request was refused as a CSRF attempt with a 400 that said nothing about CORS.
  * Tokens travel in the Authorization header, never in cookies, so credentials stay off.
  */
-export function corsMiddleware(origins: readonly string[]): Router {
+export function corsMiddleware(origins: readonly string[]): RequestHandler {
   const any = origins.includes('*');
   const allowed = new Set(origins);
-  const router = Router();
-  router.use(
-    cors({
-      origin: any ? '*' : (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-      methods: ['GET', 'POST'],
-      allowedHeaders: ALLOWED_HEADERS,
-      exposedHeaders: EXPOSED_HEADERS,
-      maxAge: PREFLIGHT_MAX_AGE_SECONDS,
-      credentials: false,
-      optionsSuccessStatus: 204,
-    }),
-  );
-  // The cors package passes a refused origin's preflight on; end it here, without the headers.
-  router.options('/', (_req, res) => {
-    res.vary('Origin').sendStatus(204);
+  const handle = cors({
+    origin: any ? '*' : (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ALLOWED_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+    credentials: false,
+    optionsSuccessStatus: 204,
   });
-  return router;
+  return (req, res, next) =>
+    handle(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      // The cors package passes a refused origin's preflight on; end it here, without the headers.
+      if (req.method === 'OPTIONS') return void res.vary('Origin').sendStatus(204);
+      next();
+    });
 }

@@ -1,14 +1,15 @@
-import { HeaderMap, type ApolloServer, type ContextFunction } from '@apollo/server';
-import type { ExpressContextFunctionArgument } from '@as-integrations/express5';
-import type { Request, RequestHandler, Response } from 'express';
+import type { ApolloServer } from '@apollo/server';
+import type { RequestHandler, Response } from 'express';
 import { getOperationAST, parse } from 'graphql';
 import type { Config } from '../config';
+import type { Counted } from '../db/client';
 import { checkIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import { ANONYMOUS } from '../domain/roles';
 import type { Context } from '../graphql/context';
 import type { Services } from '../services';
 import type { RunningClaim } from '../services/idempotency.service';
 import { authenticate } from './auth';
+import { runApollo, writeAnswer, type HttpContext } from './graphql-route';
 import { refuse } from './refusals';
 
 type GraphQLBody = { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
@@ -42,26 +43,6 @@ function failedUnexpectedly(status: number, body: string): boolean {
   }
 }
 
-/** Runs the request through Apollo as the express integration does, keeping the body to store it. */
-async function execute(
-  apollo: ApolloServer<Context>,
-  context: ContextFunction<[ExpressContextFunctionArgument], Context>,
-  req: Request,
-  res: Response,
-): Promise<{ status: number; headers: HeaderMap; body: string }> {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers))
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: 'POST', headers, search: '', body: req.body },
-    context: () => context({ req, res }),
-  });
-  let body = '';
-  if (response.body.kind === 'complete') body = response.body.string;
-  else for await (const chunk of response.body.asyncIterator) body += chunk;
-  return { status: response.status ?? 200, headers: response.headers, body };
-}
-
 /**
  * `Idempotency-Key` on a mutation: the first response for (API key, idempotency key) is stored
  * and replayed to retries with the same body (`Idempotent-Replayed: true`) without running
@@ -70,10 +51,11 @@ async function execute(
  */
 export function idempotencyMiddleware(
   apollo: ApolloServer<Context>,
-  context: ContextFunction<[ExpressContextFunctionArgument], Context>,
+  context: HttpContext,
   services: Services,
   config: Readonly<Config>,
 ): RequestHandler {
+  const statements = (res: Response) => String((res.locals.statements as Counted).count);
   return async (req, res, next) => {
     const header = req.get('idempotency-key');
     if (header === undefined || req.method !== 'POST') return next();
@@ -110,16 +92,21 @@ export function idempotencyMiddleware(
         );
       }
       if (outcome.kind === 'replay') {
-        res.status(outcome.status).set('Idempotent-Replayed', 'true').type('application/json').send(outcome.body);
+        res
+          .status(outcome.status)
+          .set({ 'Idempotent-Replayed': 'true', 'x-sql-statements': statements(res) })
+          .type('application/json')
+          .send(outcome.body);
         return;
       }
       claim = outcome.claim;
-      const result = await execute(apollo, context, req, res);
+      const result = await runApollo(apollo, context, req, res);
       if (failedUnexpectedly(result.status, result.body)) await claim.release();
       else await claim.complete(result.status, result.body);
       claim = undefined;
-      for (const [key, value] of result.headers) res.setHeader(key, value);
-      res.status(result.status).send(result.body);
+      // Apollo stamped the count before the response was stored: count that statement too.
+      result.headers.set('x-sql-statements', statements(res));
+      writeAnswer(res, result);
     } catch (error) {
       await claim?.release().catch(() => undefined);
       next(error);

@@ -1,4 +1,5 @@
 import { PREPARED, providerOfClient, type Tx } from '../client';
+import type { Provider } from '../target';
 import { dialect, jsonList, versionColumns, versionFromJson, VERSION_COLUMN_COUNT } from '../sql';
 import { keyValueRows, type MetricRow, type VersionTagRow } from './model-children.repository';
 
@@ -95,7 +96,25 @@ export async function findVersionWithChildren(
   ref: { version: number } | { alias: string },
   include: { metrics: boolean; tags: boolean },
 ): Promise<VersionWithChildren | null> {
-  const d = dialect(providerOfClient(db));
+  const byAlias = 'alias' in ref;
+  const provider = providerOfClient(db);
+  const key = `${provider}:${byAlias}:${include.metrics}:${include.tags}`;
+  const sql = lookupTexts.get(key) ?? lookupTexts.set(key, lookupText(provider, byAlias, include)).get(key)!;
+  const [row] = await db.$queryRawUnsafe<{ j: unknown }[]>(sql, modelName, byAlias ? ref.alias : ref.version);
+  if (!row) return null;
+  const a = jsonList(row.j);
+  const version = versionFromJson(a);
+  const found: VersionWithChildren = { version };
+  if (include.metrics) found.metrics = keyValueRows(version.id, a[VERSION_COLUMN_COUNT]) as MetricRow[];
+  if (include.tags) found.tags = keyValueRows(version.id, a[VERSION_COLUMN_COUNT + (include.metrics ? 1 : 0)]) as VersionTagRow[];
+  return found;
+}
+
+/** The lookup's texts, one per dialect, reference and children asked: built once each. */
+const lookupTexts = new Map<string, string>();
+
+function lookupText(provider: Provider, byAlias: boolean, include: { metrics: boolean; tags: boolean }): string {
+  const d = dialect(provider);
   const children = (table: string) =>
     d.nested(
       `SELECT ${d.agg(d.array('x."key"', table === 'VersionMetric' ? d.float('x."value"') : 'x."value"'), 'x."key"')} FROM "${table}" x WHERE x."versionId" = v."id"`,
@@ -106,17 +125,8 @@ export async function findVersionWithChildren(
     ...(include.tags ? [children('VersionTag')] : []),
   ];
   // Parameters in the order they appear: SQLite binds `?` by position.
-  const [join, match] =
-    'alias' in ref
-      ? ['JOIN "ModelAlias" a ON a."modelId" = m."id" JOIN "ModelVersion" v ON v."id" = a."versionId"', 'a."alias"']
-      : ['JOIN "ModelVersion" v ON v."modelId" = m."id"', 'v."version"'];
-  const sql = `${PREPARED}SELECT ${d.array(...items)} AS "j" FROM "RegisteredModel" m ${join} WHERE m."name" = ${d.param(1)} AND ${match} = ${d.param(2)} AND v."deletedAt" IS NULL`;
-  const [row] = await db.$queryRawUnsafe<{ j: unknown }[]>(sql, modelName, 'alias' in ref ? ref.alias : ref.version);
-  if (!row) return null;
-  const a = jsonList(row.j);
-  const version = versionFromJson(a);
-  const found: VersionWithChildren = { version };
-  if (include.metrics) found.metrics = keyValueRows(version.id, a[VERSION_COLUMN_COUNT]) as MetricRow[];
-  if (include.tags) found.tags = keyValueRows(version.id, a[VERSION_COLUMN_COUNT + (include.metrics ? 1 : 0)]) as VersionTagRow[];
-  return found;
+  const [join, match] = byAlias
+    ? ['JOIN "ModelAlias" a ON a."modelId" = m."id" JOIN "ModelVersion" v ON v."id" = a."versionId"', 'a."alias"']
+    : ['JOIN "ModelVersion" v ON v."modelId" = m."id"', 'v."version"'];
+  return `${PREPARED}SELECT ${d.array(...items)} AS "j" FROM "RegisteredModel" m ${join} WHERE m."name" = ${d.param(1)} AND ${match} = ${d.param(2)} AND v."deletedAt" IS NULL`;
 }
