@@ -23,6 +23,7 @@ import {
   RegVersionsDocument,
   GovApproveDocument,
   GovRequestTransitionDocument,
+  type RegisteredModelFilter,
   type RegisteredModelOrder,
 } from './__generated__/graphql';
 import { codes, startApi, type TestApi } from './support/api';
@@ -204,19 +205,27 @@ describe('search and paging (test_search_registered_models, test_search_register
     }
   });
 
-  async function pageThrough(size: number, orderBy?: RegisteredModelOrder[]): Promise<string[]> {
+  async function pageThrough(
+    size: number,
+    orderBy?: RegisteredModelOrder[],
+    filter: RegisteredModelFilter | null = { namePrefix: PREFIX },
+  ): Promise<string[]> {
     const seen: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 100; guard++) {
-      const page: Awaited<ReturnType<typeof readPage>> = await readPage(size, after, orderBy);
+      const page: Awaited<ReturnType<typeof readPage>> = await readPage(size, after, orderBy, filter);
       seen.push(...page.registeredModels.edges.map((e) => e.node.name));
       if (!page.registeredModels.pageInfo.hasNextPage) return seen;
       after = page.registeredModels.pageInfo.endCursor;
     }
     throw new Error('paging did not end');
   }
-  const readPage = (first: number, after: string | null, orderBy?: RegisteredModelOrder[]) =>
-    api.data(RegModelsPageDocument, { filter: { namePrefix: PREFIX }, first, after, orderBy });
+  const readPage = (
+    first: number,
+    after: string | null,
+    orderBy?: RegisteredModelOrder[],
+    filter: RegisteredModelFilter | null = { namePrefix: PREFIX },
+  ) => api.data(RegModelsPageDocument, { filter, first, after, orderBy });
 
   it.each([1, 7, 20])('pages through 50 models %i at a time, nothing repeated or skipped', async (size) => {
     expect(await pageThrough(size)).toEqual([...all].sort());
@@ -233,6 +242,24 @@ describe('search and paging (test_search_registered_models, test_search_register
     const times = onePage.map((n) => Date.parse(n.updatedAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(await pageThrough(size, byUpdate)).toEqual(onePage.map((n) => n.name));
+  });
+
+  it.each([1, 7, 20])('pages every model %i at a time as a filtered list does (the unfiltered page is hand-written)', async (size) => {
+    const orders: (RegisteredModelOrder[] | undefined)[] = [
+      undefined,
+      [{ field: 'NAME', direction: 'DESC' }],
+      [{ field: 'CREATED_AT', direction: 'ASC' }],
+      [
+        { field: 'UPDATED_AT', direction: 'DESC' },
+        { field: 'NAME', direction: 'ASC' },
+      ],
+    ];
+    for (const orderBy of orders) {
+      const unfiltered = await pageThrough(size, orderBy, null);
+      // An empty prefix matches every name but goes through Prisma's client.
+      expect(unfiltered).toEqual(await pageThrough(size, orderBy, { namePrefix: '' }));
+      expect(unfiltered.filter((name) => name.startsWith(PREFIX))).toEqual(await pageThrough(size, orderBy));
+    }
   });
 
   it('pages 50 versions of one model 7 at a time, nothing repeated or skipped', async () => {

@@ -68,7 +68,7 @@ export class RateLimitService {
   private readonly shares = new Map<string, Share>();
   /** Addresses over their failed-authentication limit, and when their window ends. */
   private readonly blocked = new Map<string, WindowCount>();
-  /** Points per claim beyond the requests waiting: 1 in memory (exact and free), more on a database. */
+  /** Whether a claim takes more than the requests waiting (claimSize): on a database; in memory a claim is free. */
   private readonly batched: boolean;
 
   constructor(

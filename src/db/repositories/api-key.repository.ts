@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Tx } from '../client';
+import { PREPARED, providerOfClient, type Tx } from '../client';
+import { dialect } from '../sql';
 import { parseRoles, type Principal, type Role } from '../../domain/roles';
 
 /** 32 random bytes, base64url, with a prefix that secret scanners can recognise. */
@@ -23,8 +24,13 @@ export function principalForToken(db: Tx, token: string): Promise<Principal | nu
 
 /** principalForToken, for a token already hashed. */
 export async function principalForTokenHash(db: Tx, tokenHash: string): Promise<Principal | null> {
-  const row = await db.apiKey.findUnique({ where: { tokenHash } });
-  return row && !row.revokedAt ? toPrincipal(row) : null;
+  // Hand-written: a request reads its key on the driver, not through Prisma's client.
+  const p = dialect(providerOfClient(db)).param;
+  const [row] = await db.$queryRawUnsafe<{ id: number; name: string; roles: string }[]>(
+    `${PREPARED}SELECT "id", "name", "roles" FROM "ApiKey" WHERE "tokenHash" = ${p(1)} AND "revokedAt" IS NULL`,
+    tokenHash,
+  );
+  return row ? toPrincipal({ ...row, id: Number(row.id) }) : null;
 }
 
 export async function insertApiKey(db: Tx, name: string, roles: Role[], token: string, createdBy: string) {

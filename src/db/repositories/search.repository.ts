@@ -1,9 +1,9 @@
-import type { Provider, Tx } from '../client';
+import { providerOfClient, type Provider, type Tx } from '../client';
 import { Prisma } from '../generated/sqlite/client';
 import type { Page, PageRequest, SortKey } from '../../domain/paging';
 import type { ModelSearch, TagFilterInput, VersionSearch } from '../../domain/registry-search';
-import { orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
-import { rawDate, rawText } from '../sql';
+import { cursorValues, orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
+import { dialect, rawDate, rawText } from '../sql';
 import { nameSearchKey, type ModelRow } from './model.repository';
 import { live, type VersionRow } from './version.repository';
 
@@ -73,12 +73,71 @@ export const modelVersionsKeyset = (modelId: number, keys: SortKey[]): KeysetQue
 
 export async function pageModels(db: Tx, where: Record<string, unknown>, keys: SortKey[], page: PageRequest): Promise<Page<ModelRow>> {
   const q = modelKeyset(keys);
-  const rows = await db.registeredModel.findMany(pageArgs(q, page, where) as Parameters<Tx['registeredModel']['findMany']>[0]);
+  const rows = isEmpty(where)
+    ? await allModelsPage(db, q, page)
+    : await db.registeredModel.findMany(pageArgs(q, page, where) as Parameters<Tx['registeredModel']['findMany']>[0]);
   return toPage(q, page, rows);
 }
 
-export function countModels(db: Tx, where: Record<string, unknown>): Promise<number> {
-  return db.registeredModel.count({ where } as Parameters<Tx['registeredModel']['count']>[0]);
+export async function countModels(db: Tx, where: Record<string, unknown>): Promise<number> {
+  if (!isEmpty(where)) return db.registeredModel.count({ where } as Parameters<Tx['registeredModel']['count']>[0]);
+  const [row] = await db.$queryRawUnsafe<{ n: number | bigint | string }[]>(`SELECT COUNT(*) AS "n" FROM "RegisteredModel"`);
+  return Number(row.n);
+}
+
+const isEmpty = (where: Record<string, unknown>) => Object.keys(where).length === 0;
+
+// The only columns a model list sorts by: names interpolated into SQL come from this list.
+const MODEL_SORT_COLUMNS: ReadonlySet<string> = new Set(['name', 'createdAt', 'updatedAt', 'id']);
+const MODEL_COLUMNS = ['id', 'name', 'nameLower', 'description', 'createdBy', 'createdAt', 'updatedAt', 'lastVersion', 'liveVersions'];
+
+/**
+ * A page of every model (the dashboard's list), hand-written: the same keyset as pageArgs (rows
+ * strictly after the cursor, in the sort keys with the id last), on the driver, so that the read
+ * path does not wake Prisma's query compiler. Filtered lists go through Prisma's client.
+ */
+async function allModelsPage(db: Tx, q: KeysetQuery, page: PageRequest): Promise<ModelRow[]> {
+  const d = dialect(providerOfClient(db));
+  const keys = orderBy(q.keys).map((key) => {
+    const [field, direction] = Object.entries(key)[0];
+    if (!MODEL_SORT_COLUMNS.has(field)) throw new Error(`not a model sort column: ${field}`);
+    return { column: `"${field}"`, ascending: direction === 'asc' };
+  });
+  const params: unknown[] = [];
+  // SQLite binds `?` by position: each value is bound where it appears.
+  const param = (value: unknown) => (params.push(value), d.param(params.length));
+  let after = '';
+  if (page.after != null) {
+    const values = cursorValues(q, page.after);
+    const clauses = keys.map(({ column, ascending }, i) =>
+      [
+        ...keys.slice(0, i).map((k, j) => `${k.column} = ${param(values[j])}`),
+        `${column} ${ascending ? '>' : '<'} ${param(values[i])}`,
+      ].join(' AND '),
+    );
+    after = `WHERE (${clauses.join(') OR (')})`;
+  }
+  const order = keys.map(({ column, ascending }) => `${column} ${ascending ? 'ASC' : 'DESC'}`).join(', ');
+  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT ${MODEL_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "RegisteredModel" ${after} ORDER BY ${order} LIMIT ${page.first + 1}`,
+    ...params,
+  );
+  return rows.map(toModelRow);
+}
+
+/** A raw model row as Prisma's own queries return it (dates as Date, numbers as number). */
+function toModelRow(raw: Record<string, unknown>): ModelRow {
+  return {
+    id: Number(raw.id),
+    name: String(raw.name),
+    nameLower: String(raw.nameLower),
+    description: rawText(raw.description),
+    createdBy: String(raw.createdBy),
+    createdAt: rawDate(raw.createdAt)!,
+    updatedAt: rawDate(raw.updatedAt)!,
+    lastVersion: Number(raw.lastVersion),
+    liveVersions: Number(raw.liveVersions),
+  };
 }
 
 export async function pageVersions(db: Tx, where: Record<string, unknown>, keys: SortKey[], page: PageRequest): Promise<Page<VersionRow>> {
