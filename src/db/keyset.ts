@@ -85,6 +85,34 @@ function afterWhere(keys: SortKey[], values: unknown[]): Record<string, unknown>
   };
 }
 
+/** The sort keys with the id tie-breaker as SQL columns; their names are written into SQL, so each must be one of `columns`. */
+function sqlKeys(keys: SortKey[], columns: ReadonlySet<string>): { column: string; ascending: boolean }[] {
+  return orderBy(keys).map((key) => {
+    const [field, direction] = Object.entries(key)[0];
+    if (!columns.has(field)) throw new Error(`not a sort column: ${field}`);
+    return { column: `"${field}"`, ascending: direction === 'asc' };
+  });
+}
+
+/** orderBy's keys as an SQL `ORDER BY` list, for hand-written reads. */
+export function orderBySql(keys: SortKey[], columns: ReadonlySet<string>): string {
+  return sqlKeys(keys, columns)
+    .map(({ column, ascending }) => `${column} ${ascending ? 'ASC' : 'DESC'}`)
+    .join(', ');
+}
+
+/** afterWhere in SQL, for hand-written reads: `param` binds each value where it appears (SQLite binds `?` by position). */
+export function afterSql(q: KeysetQuery, after: string, columns: ReadonlySet<string>, param: (value: unknown) => string): string {
+  const values = decodeCursor(q, after);
+  const keys = sqlKeys(q.keys, columns);
+  const clauses = keys.map(({ column, ascending }, i) =>
+    [...keys.slice(0, i).map((k, j) => `${k.column} = ${param(values[j])}`), `${column} ${ascending ? '>' : '<'} ${param(values[i])}`].join(
+      ' AND ',
+    ),
+  );
+  return `(${clauses.join(') OR (')})`;
+}
+
 export interface KeysetQuery {
   /** Names what is paged, e.g. `RegisteredModel` or `ModelVersion@model:12`. */
   kind: string;

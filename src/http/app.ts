@@ -137,6 +137,10 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
   app.use(healthRouter(db));
   app.get('/metrics', metricsRoute(metrics, config.metricsToken));
   const graphiql = config.graphiql ? graphiqlHandler('/graphql') : undefined;
+  // A browser's navigation to /graphql (a GET asking for HTML) gets GraphiQL.
+  const navigation: RequestHandler | undefined =
+    graphiql &&
+    ((req, res, next) => ((req.method === 'GET' || req.method === 'HEAD') && req.path === '/' ? graphiql(req, res, next) : next()));
   // One handler for the route, its steps in order (chain): each step's own layer cost path
   // matching and URL rewriting on every request.
   app.use(
@@ -150,12 +154,7 @@ export async function createGateway(config: Readonly<Config>, db: Database, logg
       },
       ...(tracing ? [tracing.middleware] : []),
       corsMiddleware(config.corsOrigins),
-      // A browser's navigation to /graphql (a GET asking for HTML) gets GraphiQL.
-      ...(graphiql
-        ? ([
-            (req, res, next) => ((req.method === 'GET' || req.method === 'HEAD') && req.path === '/' ? graphiql(req, res, next) : next()),
-          ] as RequestHandler[])
-        : []),
+      ...(navigation ? [navigation] : []),
       countRefusals(metrics),
       rateLimitMiddleware(rateLimits),
       (req, res, next) => {

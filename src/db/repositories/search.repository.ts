@@ -2,7 +2,7 @@ import { providerOfClient, type Provider, type Tx } from '../client';
 import { Prisma } from '../generated/sqlite/client';
 import type { Page, PageRequest, SortKey } from '../../domain/paging';
 import type { ModelSearch, TagFilterInput, VersionSearch } from '../../domain/registry-search';
-import { cursorValues, orderBy, pageArgs, toPage, type KeysetQuery } from '../keyset';
+import { afterSql, orderBy, orderBySql, pageArgs, toPage, type KeysetQuery } from '../keyset';
 import { dialect, rawDate, rawText } from '../sql';
 import { nameSearchKey, type ModelRow } from './model.repository';
 import { live, type VersionRow } from './version.repository';
@@ -98,26 +98,10 @@ const MODEL_COLUMNS = ['id', 'name', 'nameLower', 'description', 'createdBy', 'c
  */
 async function allModelsPage(db: Tx, q: KeysetQuery, page: PageRequest): Promise<ModelRow[]> {
   const d = dialect(providerOfClient(db));
-  const keys = orderBy(q.keys).map((key) => {
-    const [field, direction] = Object.entries(key)[0];
-    if (!MODEL_SORT_COLUMNS.has(field)) throw new Error(`not a model sort column: ${field}`);
-    return { column: `"${field}"`, ascending: direction === 'asc' };
-  });
   const params: unknown[] = [];
-  // SQLite binds `?` by position: each value is bound where it appears.
   const param = (value: unknown) => (params.push(value), d.param(params.length));
-  let after = '';
-  if (page.after != null) {
-    const values = cursorValues(q, page.after);
-    const clauses = keys.map(({ column, ascending }, i) =>
-      [
-        ...keys.slice(0, i).map((k, j) => `${k.column} = ${param(values[j])}`),
-        `${column} ${ascending ? '>' : '<'} ${param(values[i])}`,
-      ].join(' AND '),
-    );
-    after = `WHERE (${clauses.join(') OR (')})`;
-  }
-  const order = keys.map(({ column, ascending }) => `${column} ${ascending ? 'ASC' : 'DESC'}`).join(', ');
+  const after = page.after != null ? `WHERE ${afterSql(q, page.after, MODEL_SORT_COLUMNS, param)}` : '';
+  const order = orderBySql(q.keys, MODEL_SORT_COLUMNS);
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
     `SELECT ${MODEL_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "RegisteredModel" ${after} ORDER BY ${order} LIMIT ${page.first + 1}`,
     ...params,
@@ -158,12 +142,7 @@ const VERSION_SORT_COLUMNS: ReadonlySet<string> = new Set(['version', 'createdAt
  * (both databases have window functions): a model with thousands of versions costs `take` rows.
  */
 async function firstVersionsOfModels(db: Tx, modelIds: readonly number[], keys: SortKey[], take: number): Promise<VersionRow[]> {
-  const order = orderBy(keys).map((key) => {
-    const [field, direction] = Object.entries(key)[0];
-    if (!VERSION_SORT_COLUMNS.has(field)) throw new Error(`not a version sort column: ${field}`);
-    return Prisma.raw(`"${field}" ${direction === 'asc' ? 'ASC' : 'DESC'}`);
-  });
-  const orderSql = Prisma.join(order, ', ');
+  const orderSql = Prisma.raw(orderBySql(keys, VERSION_SORT_COLUMNS));
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT * FROM (
       SELECT v.*, ROW_NUMBER() OVER (PARTITION BY v."modelId" ORDER BY ${orderSql}) AS "rowNumber"
